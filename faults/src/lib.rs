@@ -1,1 +1,21 @@
-//! placeholder
+//! The fault model and the deterministic discrete-event `sim` world.
+//!
+//! - [`latency`]: [`Latency`], one-way delay models sampled from a seeded RNG.
+//! - [`node_set`]: [`NodeSet`], a bitset of node slots.
+//! - [`cut`]: [`Cut`], a directed network cut, and partition builders.
+//! - [`network`]: [`Network`] and [`NetConfig`] — latency, loss and healable cuts
+//!   ([`CutId`]).
+//! - [`sim`]: [`World`], the discrete-event world that runs sans-IO nodes over a
+//!   [`Network`], with crash/restart, and its counters [`NetStats`] / [`NodeStats`].
+
+pub mod cut;
+pub mod latency;
+pub mod network;
+pub mod node_set;
+pub mod sim;
+
+pub use cut::Cut;
+pub use latency::Latency;
+pub use network::{CutId, NetConfig, Network};
+pub use node_set::NodeSet;
+pub use sim::{NetStats, NodeStats, SlotError, World};

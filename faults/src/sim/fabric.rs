@@ -1,0 +1,101 @@
+//! [`Fabric`]: everything in a world except the nodes — clock, seeded RNG, link model,
+//! event queue and counters. Kept apart so a node can be borrowed while its outputs are
+//! routed.
+
+use std::time::Duration;
+
+use node_core::{sim_index, Instant, Rng, Transmit, Wire};
+
+use super::queue::{EventQueue, Scheduled};
+use super::stats::{NetStats, NodeStats};
+use crate::Network;
+
+/// Per-slot bookkeeping that outlives a crash.
+#[derive(Debug, Default)]
+pub(crate) struct SlotMeta {
+    /// The deadline the node last reported through `poll_timeout`, if a wake is pending.
+    pub(crate) deadline: Option<Instant>,
+    /// Bumped on every reschedule and crash; a wake-up with an older value is stale.
+    pub(crate) timer_generation: u64,
+    /// Traffic counters of this slot.
+    pub(crate) stats: NodeStats,
+}
+
+/// The world minus its nodes.
+pub(crate) struct Fabric<M> {
+    pub(crate) now: Instant,
+    pub(crate) rng: Rng,
+    pub(crate) net: Network,
+    pub(crate) queue: EventQueue<M>,
+    pub(crate) stats: NetStats,
+    pub(crate) slots: Vec<SlotMeta>,
+}
+
+impl<M: Wire> Fabric<M> {
+    /// Route one message from slot `from`: count it, apply cuts then loss, sample the delay
+    /// and schedule the delivery. Draws from the RNG only for loss and non-fixed latency.
+    pub(crate) fn send(&mut self, from: u32, transmit: Transmit<M>) {
+        let len_bytes = u32::try_from(transmit.msg.encoded_len()).unwrap_or(u32::MAX);
+        self.stats.sent += 1;
+        if let Some(meta) = self.slots.get_mut(from as usize) {
+            meta.stats.messages_sent += 1;
+            meta.stats.bytes_sent += u64::from(len_bytes);
+        }
+        let to = match sim_index(transmit.to) {
+            Some(to) if (to as usize) < self.slots.len() => to,
+            _ => {
+                self.stats.dropped_unknown += 1;
+                return;
+            }
+        };
+        if self.net.is_cut(from, to) {
+            self.stats.dropped_cut += 1;
+            return;
+        }
+        if self.rng.chance(self.net.loss_probability()) {
+            self.stats.dropped_loss += 1;
+            return;
+        }
+        let delay = self.net.latency(from, to).sample(&mut self.rng);
+        self.stats.in_flight += 1;
+        let item = Scheduled::Deliver {
+            from,
+            to,
+            len_bytes,
+            msg: transmit.msg,
+        };
+        self.queue.push(self.now + delay, item);
+    }
+
+    /// Record the node's `poll_timeout` answer and schedule a wake-up if it changed.
+    /// A deadline already passed is woken now — or 1 µs from now if the node just handled
+    /// a timeout, so a node that never advances its deadline cannot stall virtual time.
+    pub(crate) fn set_deadline(&mut self, slot: u32, deadline: Option<Instant>, woke: bool) {
+        let now = self.now;
+        let Some(meta) = self.slots.get_mut(slot as usize) else {
+            return;
+        };
+        if meta.deadline == deadline {
+            return;
+        }
+        meta.deadline = deadline;
+        meta.timer_generation += 1;
+        if let Some(d) = deadline {
+            let at = match (d > now, woke) {
+                (true, _) => d,
+                (false, false) => now,
+                (false, true) => now + Duration::from_micros(1),
+            };
+            let generation = meta.timer_generation;
+            self.queue.push(at, Scheduled::Wake { slot, generation });
+        }
+    }
+
+    /// Forget the slot's pending wake-up (its node crashed or is being replaced).
+    pub(crate) fn void_timer(&mut self, slot: u32) {
+        if let Some(meta) = self.slots.get_mut(slot as usize) {
+            meta.deadline = None;
+            meta.timer_generation += 1;
+        }
+    }
+}

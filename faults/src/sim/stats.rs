@@ -1,0 +1,41 @@
+//! Traffic counters: [`NetStats`] for the whole world and [`NodeStats`] per node slot.
+
+/// Global message counters. Every sent message ends up in exactly one of `delivered`,
+/// a `dropped_*` counter, or `in_flight`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Messages nodes handed to the network.
+    pub sent: u64,
+    /// Messages handed to their receiver's `handle_message`.
+    pub delivered: u64,
+    /// Messages lost to the loss probability.
+    pub dropped_loss: u64,
+    /// Messages dropped by a cut, at send time or at delivery time.
+    pub dropped_cut: u64,
+    /// Messages that arrived at a crashed (down) node.
+    pub dropped_down: u64,
+    /// Messages to an address that is no node slot of this world.
+    pub dropped_unknown: u64,
+    /// Messages scheduled for delivery and not yet delivered or dropped.
+    pub in_flight: u64,
+}
+
+impl NetStats {
+    /// All drops, whatever the reason.
+    pub fn dropped(&self) -> u64 {
+        self.dropped_loss + self.dropped_cut + self.dropped_down + self.dropped_unknown
+    }
+}
+
+/// Per-slot traffic counters; they accumulate across crashes and restarts of the slot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeStats {
+    /// Messages this slot sent (including ones the network then dropped).
+    pub messages_sent: u64,
+    /// Encoded bytes of `messages_sent`.
+    pub bytes_sent: u64,
+    /// Messages delivered to this slot.
+    pub messages_received: u64,
+    /// Encoded bytes of `messages_received`.
+    pub bytes_received: u64,
+}

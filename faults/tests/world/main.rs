@@ -1,0 +1,9 @@
+//! Behaviour of the `sim` world, driven through its public API with a tiny ping node.
+//!
+//! - `support`: the test node [`support::Pinger`] and world builders.
+//! - `network`: latency bounds, loss, cuts, unknown addresses, counters.
+//! - `lifecycle`: crash, restart, timers, determinism, malformed input.
+
+mod lifecycle;
+mod network;
+mod support;
