@@ -1,10 +1,10 @@
 //! The sans-IO contract every protocol core implements.
 //!
-//! - [`node`]: the [`Node`] trait (inputs `handle_*`, outputs `poll_*`) and [`Transmit`].
-//! - [`time`]: [`Instant`], a virtual point in time injected by the driver.
-//! - [`addr`]: [`Addr`] and the address plan the simulated worlds use.
-//! - [`wire`]: the [`Wire`] codec trait, [`WireError`] and a bounds-checked [`Reader`].
-//! - [`rng`]: [`Rng`], a small seeded generator (same seed, same run).
+//! - [`node`] — the [`Node`] trait (inputs `handle_*`, outputs `poll_*`) and [`Transmit`].
+//! - [`time`] — [`Instant`], a virtual point in time injected by the driver.
+//! - [`addr`] — [`Addr`] and the address plan the simulated worlds use.
+//! - [`wire`] — the [`Wire`] codec trait, [`WireError`] and a bounds-checked [`Reader`].
+//! - [`rng`] — [`Rng`], a small seeded generator (same seed, same run).
 //!
 //! A core never reads a clock, opens a socket or asks the OS for randomness; the
 //! workspace's `clippy.toml` forbids it.

@@ -1,0 +1,121 @@
+//! The `checks:` list: each item a single-key map naming a check and its parameters.
+
+use super::duration::Dur;
+use super::units::Probability;
+use serde::{Deserialize, Serialize};
+
+/// One check on the run's history; each gives a verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    /// Lookups answer the node that ground-truth live membership says owns the key.
+    LookupCorrect {
+        /// Fraction of lookups that must be correct (default 1).
+        #[serde(default = "Probability::one")]
+        min_success: Probability,
+    },
+    /// Lookups take few hops on average.
+    PathLength {
+        /// Largest acceptable mean number of hops.
+        #[serde(rename = "max_mean")]
+        max_mean_hops: f64,
+    },
+    /// The system is consistent again within a bound after the last fault heals.
+    Converge {
+        /// The bound.
+        within: Dur,
+    },
+    /// The store's history is linearizable.
+    Linearizable {},
+    /// Every acknowledged write can be read back at the end.
+    NoLostWrites {},
+    /// Measure (and report) how stale reads are: PBS k-staleness and t-visibility.
+    Staleness {
+        /// Include the measurement in the report (default true).
+        #[serde(default = "report_by_default")]
+        report: bool,
+    },
+    /// Enough operations succeed on one side of a partition.
+    Availability {
+        /// Fraction of operations that must succeed.
+        min: Probability,
+        /// Which side is measured (default `all`).
+        #[serde(default)]
+        side: Side,
+    },
+}
+
+impl Check {
+    /// The name a scenario uses.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Check::LookupCorrect { .. } => "lookup_correct",
+            Check::PathLength { .. } => "path_length",
+            Check::Converge { .. } => "converge",
+            Check::Linearizable {} => "linearizable",
+            Check::NoLostWrites {} => "no_lost_writes",
+            Check::Staleness { .. } => "staleness",
+            Check::Availability { .. } => "availability",
+        }
+    }
+}
+
+/// `true`, as a serde default.
+fn report_by_default() -> bool {
+    true
+}
+
+/// A side of a partition, for checks measured per side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Every client, whichever side it is on.
+    #[default]
+    All,
+    /// Clients on the side with more than half of the nodes.
+    Majority,
+    /// Clients on the other side(s).
+    Minority,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Read a check list the way the scenario does.
+    fn read(text: &str) -> Result<Vec<Check>, serde_yaml::Error> {
+        serde_yaml::with::singleton_map_recursive::deserialize(serde_yaml::Deserializer::from_str(
+            text,
+        ))
+    }
+
+    #[test]
+    fn every_check_parses_with_its_defaults() {
+        let text =
+            "- lookup_correct: {}\n- path_length: { max_mean: 4.5 }\n- converge: { within: 30s }\n\
+                    - linearizable: {}\n- no_lost_writes: {}\n- staleness: {}\n\
+                    - availability: { min: 0.9, side: majority }\n";
+        let checks = read(text).expect("parse");
+        assert_eq!(
+            checks[0],
+            Check::LookupCorrect {
+                min_success: Probability::ONE
+            }
+        );
+        assert_eq!(checks[5], Check::Staleness { report: true });
+        let names: Vec<&str> = checks.iter().map(Check::name).collect();
+        assert_eq!(names[6], "availability");
+    }
+
+    #[test]
+    fn unknown_checks_and_keys_are_rejected() {
+        let err = read("- lookup_correct: { min_succes: 1 }")
+            .expect_err("typo")
+            .to_string();
+        assert!(err.contains("unknown field `min_succes`"), "{err}");
+        let err = read("- eventually_ok: {}")
+            .expect_err("unknown")
+            .to_string();
+        assert!(err.contains("unknown variant `eventually_ok`"), "{err}");
+    }
+}

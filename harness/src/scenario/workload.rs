@@ -1,0 +1,263 @@
+//! The `workload:` list: what clients do, each item tagged by `op`.
+//!
+//! Deserialisation is hand-written because serde's internally tagged enums buffer the item
+//! and lose every line and column; this visitor reads each value in place.
+
+use super::duration::Dur;
+use super::nodes::LookupFrom;
+use super::units::Rate;
+use super::visit::{not_seen, quoted_list, KeySeed};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which client operation a workload item issues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpName {
+    /// Store values.
+    Put,
+    /// Read values back.
+    Get,
+    /// Find the node responsible for random keys.
+    Lookup,
+}
+
+impl OpName {
+    /// The name a scenario uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpName::Put => "put",
+            OpName::Get => "get",
+            OpName::Lookup => "lookup",
+        }
+    }
+
+    /// The keys an item with this op may have.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            OpName::Put => &["op", "keys", "at", "rate", "value_size"],
+            OpName::Get => &["op", "keys", "at", "rate"],
+            OpName::Lookup => &["op", "count", "at", "rate", "from"],
+        }
+    }
+}
+
+/// Every key any workload item may have.
+const WORKLOAD_KEYS: &[&str] = &["op", "keys", "count", "at", "rate", "value_size", "from"];
+
+/// One workload item.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Workload {
+    /// Write `keys` distinct keys once each.
+    Put {
+        /// How many keys.
+        keys: u64,
+        /// When the first operation starts.
+        at: Dur,
+        /// Operations per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+        /// Size of each value in bytes; absent = the runner's default.
+        #[serde(rename = "value_size", skip_serializing_if = "Option::is_none")]
+        value_size_bytes: Option<u64>,
+    },
+    /// Read `keys` of the keys written so far.
+    Get {
+        /// How many reads.
+        keys: u64,
+        /// When the first operation starts.
+        at: Dur,
+        /// Operations per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+    },
+    /// Look up `count` random identifiers.
+    Lookup {
+        /// How many lookups.
+        count: u64,
+        /// When the first operation starts.
+        at: Dur,
+        /// Operations per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+        /// Which node each lookup starts from.
+        from: LookupFrom,
+    },
+}
+
+impl Workload {
+    /// The op.
+    pub fn op(&self) -> OpName {
+        match self {
+            Workload::Put { .. } => OpName::Put,
+            Workload::Get { .. } => OpName::Get,
+            Workload::Lookup { .. } => OpName::Lookup,
+        }
+    }
+
+    /// When the first operation starts.
+    pub fn at(&self) -> Dur {
+        match self {
+            Workload::Put { at, .. } | Workload::Get { at, .. } | Workload::Lookup { at, .. } => {
+                *at
+            }
+        }
+    }
+
+    /// Operations per second, if spread over time.
+    pub fn rate(&self) -> Option<Rate> {
+        match self {
+            Workload::Put { rate_per_s, .. }
+            | Workload::Get { rate_per_s, .. }
+            | Workload::Lookup { rate_per_s, .. } => *rate_per_s,
+        }
+    }
+
+    /// How many operations the item issues.
+    pub fn ops(&self) -> u64 {
+        match self {
+            Workload::Put { keys, .. } | Workload::Get { keys, .. } => *keys,
+            Workload::Lookup { count, .. } => *count,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Workload {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(WorkloadVisitor)
+    }
+}
+
+/// The values of a workload item, before its op picks the fields it needs.
+#[derive(Default)]
+struct Fields {
+    /// `keys:`
+    keys: Option<u64>,
+    /// `count:`
+    count: Option<u64>,
+    /// `at:`
+    at: Option<Dur>,
+    /// `rate:`
+    rate: Option<Rate>,
+    /// `value_size:`
+    value_size: Option<u64>,
+    /// `from:`
+    from: Option<LookupFrom>,
+}
+
+/// Reads a [`Workload`] item.
+struct WorkloadVisitor;
+
+impl<'de> Visitor<'de> for WorkloadVisitor {
+    type Value = Workload;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a workload item like { op: put, keys: 1000, at: 20s }")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Workload, A::Error> {
+        let mut op: Option<OpName> = None;
+        let mut seen: Vec<&'static str> = Vec::new();
+        let mut f = Fields::default();
+        while let Some(key) = map.next_key_seed(KeySeed {
+            allowed: WORKLOAD_KEYS,
+            check: |key| {
+                not_seen(&seen, key)?;
+                op.map_or(Ok(()), |op| key_fits(op, key))
+            },
+        })? {
+            seen.push(key);
+            match key {
+                "op" => op = Some(map.next_value()?),
+                "keys" => f.keys = Some(map.next_value()?),
+                "count" => f.count = Some(map.next_value()?),
+                "at" => f.at = Some(map.next_value()?),
+                "rate" => f.rate = Some(map.next_value()?),
+                "value_size" => f.value_size = Some(map.next_value()?),
+                "from" => f.from = Some(map.next_value()?),
+                other => return Err(de::Error::unknown_field(other, WORKLOAD_KEYS)),
+            }
+        }
+        let op = op.ok_or_else(|| de::Error::missing_field("op"))?;
+        seen.iter()
+            .try_for_each(|key| key_fits(op, key))
+            .map_err(de::Error::custom)?;
+        build(op, f)
+    }
+}
+
+/// `Ok` if an item with `op` may have `key`, else the message.
+fn key_fits(op: OpName, key: &str) -> Result<(), String> {
+    if op.keys().contains(&key) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{key}` does not apply to `op: {}`; expected {}",
+        op.name(),
+        quoted_list(op.keys())
+    ))
+}
+
+/// Assemble the item for `op`, requiring its mandatory fields.
+fn build<E: de::Error>(op: OpName, f: Fields) -> Result<Workload, E> {
+    let at = f.at.ok_or_else(|| E::missing_field("at"))?;
+    Ok(match op {
+        OpName::Put => Workload::Put {
+            keys: f.keys.ok_or_else(|| E::missing_field("keys"))?,
+            at,
+            rate_per_s: f.rate,
+            value_size_bytes: f.value_size,
+        },
+        OpName::Get => Workload::Get {
+            keys: f.keys.ok_or_else(|| E::missing_field("keys"))?,
+            at,
+            rate_per_s: f.rate,
+        },
+        OpName::Lookup => Workload::Lookup {
+            count: f.count.ok_or_else(|| E::missing_field("count"))?,
+            at,
+            rate_per_s: f.rate,
+            from: f.from.unwrap_or_default(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn items_parse_in_any_key_order_and_round_trip() {
+        let text =
+            "- keys: 10\n  op: put\n  at: 1s\n- op: lookup\n  count: 5\n  at: 2s\n  rate: 100\n";
+        let items: Vec<Workload> = serde_yaml::from_str(text).expect("parse");
+        assert_eq!(items[0].op(), OpName::Put);
+        assert_eq!(items[1].at(), Dur(Duration::from_secs(2)));
+        assert_eq!(items[1].rate().map(Rate::per_s), Some(100.0));
+        let again = serde_yaml::to_string(&items).expect("serialize");
+        assert_eq!(
+            serde_yaml::from_str::<Vec<Workload>>(&again).expect("reparse"),
+            items
+        );
+    }
+
+    #[test]
+    fn a_key_of_another_op_is_rejected() {
+        let err = |t: &str| {
+            serde_yaml::from_str::<Workload>(t)
+                .expect_err(t)
+                .to_string()
+        };
+        let msg = err("op: put\ncount: 5\nat: 1s");
+        assert!(msg.contains("`count` does not apply to `op: put`"), "{msg}");
+        assert!(msg.contains("line 2 column 1"), "{msg}");
+        // The op comes last: the same message, located at the item.
+        assert!(err("count: 5\nat: 1s\nop: get").contains("`count` does not apply to `op: get`"));
+        assert!(err("op: put\nat: 1s").contains("missing field `keys`"));
+        assert!(err("op: scan\nat: 1s").contains("unknown variant `scan`"));
+        assert!(err("op: put\nop: get").contains("duplicate key `op`"));
+    }
+}
