@@ -5,6 +5,8 @@
 //! - [`cut`]: [`Cut`], a directed network cut, and partition builders.
 //! - [`network`]: [`Network`] and [`NetConfig`] — latency, loss and healable cuts
 //!   ([`CutId`]).
+//! - [`shape`]: [`Shape`], the partition shapes (halves, isolate, majority ring, bridge,
+//!   one-way, groups) as cuts.
 //! - [`sim`]: [`World`], the discrete-event world that runs sans-IO nodes over a
 //!   [`Network`], with crash/restart, and its counters [`NetStats`] / [`NodeStats`].
 
@@ -12,10 +14,12 @@ pub mod cut;
 pub mod latency;
 pub mod network;
 pub mod node_set;
+pub mod shape;
 pub mod sim;
 
 pub use cut::Cut;
 pub use latency::Latency;
 pub use network::{CutId, NetConfig, Network};
 pub use node_set::NodeSet;
+pub use shape::Shape;
 pub use sim::{NetStats, NodeStats, SlotError, World};

@@ -35,6 +35,9 @@ pub struct Config {
     pub lookup_order: LookupOrder,
     /// Delay before a failed join is retried.
     pub join_retry: Duration,
+    /// Period of retrying one lost node (a lookup of this node's id through it), which
+    /// merges rings that split during a partition.
+    pub rejoin_every: Duration,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             lookup_candidates: 8,
             lookup_order: LookupOrder::ClosestFirst,
             join_retry: Duration::from_secs(2),
+            rejoin_every: Duration::from_secs(5),
         }
     }
 }

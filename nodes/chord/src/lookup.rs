@@ -35,6 +35,10 @@ pub enum Purpose {
     Finger(u32),
     /// This node's own join.
     Join,
+    /// Look up this node's own id through a node lost earlier: merges rings after a partition.
+    Rejoin,
+    /// Global maintenance: hand keys held outside this node's range to their primary.
+    Repair,
 }
 
 /// The next thing a lookup needs done.

@@ -2,7 +2,7 @@
 //! stabilize / notify, check_predecessor, fix_fingers, and DHash-style replication
 //! (each key on its `replicas` successors, handed over on join, re-replicated on failure).
 
-use crate::id::NodeRef;
+use crate::id::{Id, NodeRef};
 use crate::lookup::{Lookup, Purpose};
 use crate::msg::{Entry, Msg};
 use crate::node::{ChordNode, Event, Pending, Status};
@@ -16,6 +16,7 @@ pub struct Tasks {
     fix_fingers: Option<Instant>,
     check_predecessor: Option<Instant>,
     replicate: Option<Instant>,
+    rejoin: Option<Instant>,
     join_retry: Option<Instant>,
     /// Closer successors adopted in the current stabilize round (bounded by `r`).
     chain: usize,
@@ -114,11 +115,18 @@ impl ChordNode {
         self.tasks.fix_fingers = Some(self.jittered(now, self.cfg.fix_fingers_every));
         self.tasks.check_predecessor = Some(self.jittered(now, self.cfg.check_predecessor_every));
         self.tasks.replicate = Some(self.jittered(now, self.cfg.replicate_every));
+        self.tasks.rejoin = Some(self.jittered(now, self.cfg.rejoin_every));
     }
 
     pub(crate) fn next_task_due(&self) -> Option<Instant> {
         let t = &self.tasks;
-        let periodic = [t.stabilize, t.fix_fingers, t.check_predecessor, t.replicate];
+        let periodic = [
+            t.stabilize,
+            t.fix_fingers,
+            t.check_predecessor,
+            t.replicate,
+            t.rejoin,
+        ];
         let periodic = periodic
             .into_iter()
             .flatten()
@@ -158,6 +166,33 @@ impl ChordNode {
         if due(self.tasks.replicate) {
             self.tasks.replicate = Some(now + self.cfg.replicate_every);
             self.replicate();
+            self.repair_one_range(now);
+        }
+        if due(self.tasks.rejoin) {
+            self.tasks.rejoin = Some(now + self.cfg.rejoin_every);
+            self.retry_lost(now);
+        }
+    }
+
+    /// Look up this node's own id through one remembered lost node (round robin). If that
+    /// node is reachable again and in another ring, the answer is a closer successor.
+    fn retry_lost(&mut self, now: Instant) {
+        let Some(&lost) = self.routing.lost().first() else {
+            return;
+        };
+        self.routing.forget_lost(lost.id);
+        let me = self.me();
+        self.run_lookup(now, Lookup::bootstrap(0, me.id, Purpose::Rejoin, lost.addr));
+    }
+
+    /// A lookup of this node's id through another ring found `successor`: adopt it if closer.
+    pub(crate) fn rejoined(&mut self, now: Instant, successor: NodeRef) {
+        let me = self.me().id;
+        let current = self.routing.successor();
+        if successor.id != me && (current.id == me || successor.id.in_open(me, current.id)) {
+            let rest = self.routing.successors().to_vec();
+            self.routing.set_successors(successor, &rest);
+            self.stabilize(now);
         }
     }
 
@@ -335,6 +370,29 @@ impl ChordNode {
                     entries: entries.clone(),
                 },
             );
+        }
+    }
+
+    /// DHash-style global maintenance: take the next held key (after a cursor) that lies
+    /// outside this node's own range, look up its primary, and hand it every held key that
+    /// primary owns. Keys stored while the ring was inconsistent thus reach their primary.
+    fn repair_one_range(&mut self, now: Instant) {
+        let Some(pred) = self.routing.predecessor() else {
+            return;
+        };
+        let me = self.me().id;
+        let outside = |k: &&Id| !k.in_half_open(pred.id, me);
+        let cursor = self.repair_cursor;
+        let next = self
+            .store
+            .range(cursor..)
+            .map(|(k, _)| k)
+            .filter(|k| **k != cursor)
+            .find(outside);
+        let next = next.or_else(|| self.store.keys().find(outside)).copied();
+        if let Some(key) = next {
+            self.repair_cursor = key;
+            self.start_lookup(now, 0, key, Purpose::Repair);
         }
     }
 

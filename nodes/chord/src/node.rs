@@ -130,6 +130,7 @@ pub struct ChordNode {
     pub(crate) join_via: Option<Addr>,
     pub(crate) tasks: crate::maintenance::Tasks,
     pub(crate) next_finger: u32,
+    pub(crate) repair_cursor: Id,
     next_rid: u64,
     pending: BTreeMap<u64, Pending>,
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
@@ -159,6 +160,7 @@ impl ChordNode {
             join_via: None,
             tasks: Default::default(),
             next_finger: 0,
+            repair_cursor: Id::default(),
             next_rid: 1,
             pending: BTreeMap::new(),
             deadlines: BinaryHeap::new(),
@@ -203,6 +205,16 @@ impl ChordNode {
     /// Counters.
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// Held entries whose primary is the successor of `key` at `owner`: `key` itself and `(key, owner]`.
+    pub(crate) fn entries_in(&self, key: Id, owner: Id) -> Vec<crate::msg::Entry> {
+        let owned = |k: &Id| *k == key || k.in_half_open(key, owner);
+        self.store
+            .iter()
+            .filter(|(k, _)| owned(k))
+            .map(|(k, v)| (*k, v.clone()))
+            .collect()
     }
 
     pub(crate) fn send(&mut self, to: Addr, msg: Msg) {
@@ -300,11 +312,20 @@ impl ChordNode {
                     to,
                     known: true,
                 };
+                let repair = match purpose {
+                    Purpose::Repair => self.entries_in(key, to.id),
+                    _ => Vec::new(),
+                };
                 self.request(now, to.addr, pending, |rid| match purpose {
                     Purpose::Put(value) => Msg::Store {
                         rid,
                         forward: true,
                         entries: vec![(key, value)],
+                    },
+                    Purpose::Repair => Msg::Store {
+                        rid,
+                        forward: true,
+                        entries: repair,
                     },
                     Purpose::Get => Msg::Fetch { rid, key },
                     _ => Msg::Ping { rid },
@@ -347,6 +368,9 @@ impl ChordNode {
             (Purpose::Finger(_), Err(_)) => {}
             (Purpose::Join, Ok((n, _))) => self.joined(now, n),
             (Purpose::Join, Err(_)) => self.join_failed(now),
+            (Purpose::Rejoin, Ok((n, _))) => self.rejoined(now, n),
+            (Purpose::Rejoin, Err(_)) | (Purpose::Repair, Err(_)) => {}
+            (Purpose::Repair, Ok((n, _))) => self.repair_cursor = n.id,
             (_, outcome) => {
                 let result = match outcome {
                     Ok((_, r)) => r,

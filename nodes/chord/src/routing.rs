@@ -11,7 +11,11 @@ pub struct Routing {
     max_successors: usize,
     predecessor: Option<NodeRef>,
     fingers: Vec<Option<NodeRef>>,
+    lost: Vec<NodeRef>,
 }
+
+/// How many dropped nodes a node remembers to retry after a partition.
+pub const LOST_MEMORY: usize = 16;
 
 impl Routing {
     /// Empty routing state for `me`: alone on the ring.
@@ -23,6 +27,7 @@ impl Routing {
             max_successors: max_successors.max(1),
             predecessor: None,
             fingers: vec![None; bits as usize],
+            lost: Vec::new(),
         }
     }
 
@@ -70,8 +75,32 @@ impl Routing {
         self.successors = list;
     }
 
-    /// Forget `id` everywhere (it timed out).
+    /// Nodes dropped after timeouts, most recent last (at most [`LOST_MEMORY`]).
+    pub fn lost(&self) -> &[NodeRef] {
+        &self.lost
+    }
+
+    /// Forget a remembered lost node (it answered again, or a retry gave up on it).
+    pub fn forget_lost(&mut self, id: Id) {
+        self.lost.retain(|n| n.id != id);
+    }
+
+    /// Forget `id` everywhere (it timed out), remembering it as lost.
     pub fn remove(&mut self, id: Id) {
+        let known = self
+            .successors
+            .iter()
+            .chain(self.predecessor.iter())
+            .chain(self.fingers.iter().flatten())
+            .find(|n| n.id == id)
+            .copied();
+        if let Some(n) = known {
+            self.forget_lost(id);
+            if self.lost.len() == LOST_MEMORY {
+                self.lost.remove(0);
+            }
+            self.lost.push(n);
+        }
         self.successors.retain(|n| n.id != id);
         if self.predecessor.is_some_and(|p| p.id == id) {
             self.predecessor = None;
@@ -175,5 +204,10 @@ mod tests {
         assert_eq!(r.successor(), n(60));
         assert_eq!(r.predecessor(), None);
         assert_eq!(r.finger(0), None);
+        assert_eq!(
+            r.lost(),
+            &[n(55)],
+            "remembered for a retry after a partition"
+        );
     }
 }

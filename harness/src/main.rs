@@ -1,0 +1,5 @@
+//! The `harness` binary.
+
+fn main() {
+    std::process::exit(harness::cli::main());
+}

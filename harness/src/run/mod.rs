@@ -1,0 +1,106 @@
+//! Running a scenario: pick the world, execute, record, check, write results.
+//!
+//! - [`timeline`]: the run as timed actions.
+//! - [`book`]: the history being recorded.
+//! - [`chord_sim`]: Chord in the `sim` world.
+//! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
+
+pub mod book;
+pub mod chord_sim;
+pub mod output;
+pub mod timeline;
+
+use crate::check::evaluate::{applies_to_chord, evaluate};
+use crate::check::{exit_code, Verdict};
+use crate::history::Record;
+use crate::scenario::{ClusterConfig, Scenario, World};
+use faults::{NetStats, NodeStats};
+use std::path::PathBuf;
+
+/// Why a run could not happen or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The scenario asks for something this world or cluster kind cannot do (exit 64).
+    #[error("{0}")]
+    Unsupported(String),
+    /// Results could not be written (exit 3).
+    #[error("cannot write results to {path}: {source}")]
+    Output {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl RunError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Unsupported(_) => 64,
+            RunError::Output { .. } => 3,
+        }
+    }
+}
+
+/// What one execution produced, before checking.
+#[derive(Debug)]
+pub struct Execution {
+    /// The history.
+    pub records: Vec<Record>,
+    /// Network counters.
+    pub net: NetStats,
+    /// Per-node traffic counters, by slot.
+    pub per_node: Vec<NodeStats>,
+    /// Malformed datagrams the nodes dropped.
+    pub malformed_dropped: u64,
+}
+
+/// A finished, checked run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The execution.
+    pub execution: Execution,
+    /// The verdicts.
+    pub verdicts: Vec<Verdict>,
+    /// 0, 1 or 2 (see SCENARIO.md).
+    pub exit_code: i32,
+}
+
+/// Refuse what cannot run in `world` before spending time on it.
+pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
+    if world != World::Sim {
+        return Err(RunError::Unsupported(format!(
+            "world `{}` is not available yet; use `--world sim`",
+            serde_json::to_string(&world)
+                .unwrap_or_default()
+                .trim_matches('"')
+        )));
+    }
+    match &s.cluster.config {
+        ClusterConfig::Chord(_) => {
+            if let Some(c) = s.checks.iter().find(|c| !applies_to_chord(c)) {
+                return Err(RunError::Unsupported(format!(
+                    "check `{}` does not apply to chord clusters (it needs a quorum store or a swarm)",
+                    c.name()
+                )));
+            }
+            chord_sim::check_supported(s)
+        }
+    }
+}
+
+/// Execute and check `s` with `seed` in `world`.
+pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
+    validate(s, world)?;
+    let execution = match &s.cluster.config {
+        ClusterConfig::Chord(cfg) => chord_sim::execute(s, cfg, seed)?,
+    };
+    let verdicts = evaluate(&s.checks, &execution.records);
+    let exit_code = exit_code(&verdicts);
+    Ok(Outcome {
+        execution,
+        verdicts,
+        exit_code,
+    })
+}

@@ -1,0 +1,77 @@
+//! Results on disk: `scenario.yaml` (as run, seed fixed), `history.jsonl`, `summary.json`.
+
+use super::{Outcome, RunError};
+use crate::check::converge::convergence;
+use crate::check::lookup::lookup_stats;
+use crate::check::Verdict;
+use crate::history;
+use crate::scenario::Scenario;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Where a run's results go: `DIR/<name>/<seed>/` under `--out`, the scenario's `output:`, or `results/`.
+pub fn run_dir(s: &Scenario, out: Option<&Path>, seed: u64) -> PathBuf {
+    match out {
+        Some(dir) => dir.to_path_buf(),
+        None => s
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results"))
+            .join(&s.name)
+            .join(seed.to_string()),
+    }
+}
+
+/// The summary of a checked history, as written to `summary.json`.
+pub fn summary(
+    s: &Scenario,
+    seed: u64,
+    records: &[history::Record],
+    verdicts: &[Verdict],
+    code: i32,
+) -> serde_json::Value {
+    let c = convergence(records);
+    json!({
+        "name": s.name,
+        "seed": seed,
+        "nodes": s.cluster.nodes.get(),
+        "exit_code": code,
+        "verdicts": verdicts,
+        "lookups": lookup_stats(records),
+        "convergence": {
+            "quiet_from_s": c.quiet_from_us as f64 / 1e6,
+            "converged_after_s": c.took_us().map(|t| t as f64 / 1e6),
+        },
+    })
+}
+
+/// Write everything about `outcome` into `dir`.
+pub fn write(dir: &Path, s: &Scenario, seed: u64, outcome: &Outcome) -> Result<(), RunError> {
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Output { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(err(dir))?;
+    let mut as_run = s.clone();
+    as_run.seed = Some(seed);
+    let p = dir.join("scenario.yaml");
+    std::fs::write(&p, as_run.to_yaml()).map_err(err(&p))?;
+    let p = dir.join("history.jsonl");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&p).map_err(err(&p))?);
+    history::write(&mut f, &outcome.execution.records).map_err(err(&p))?;
+    let e = &outcome.execution;
+    let mut sum = summary(s, seed, &e.records, &outcome.verdicts, outcome.exit_code);
+    sum["network"] = json!({
+        "sent": e.net.sent, "delivered": e.net.delivered, "dropped_loss": e.net.dropped_loss,
+        "dropped_cut": e.net.dropped_cut, "dropped_down": e.net.dropped_down,
+        "malformed_dropped": e.malformed_dropped,
+    });
+    sum["per_node"] = e.per_node.iter().enumerate().map(|(i, n)| json!({
+        "node": format!("n{i}"), "messages_sent": n.messages_sent, "bytes_sent": n.bytes_sent,
+        "messages_received": n.messages_received, "bytes_received": n.bytes_received,
+    })).collect();
+    let p = dir.join("summary.json");
+    let text = serde_json::to_string_pretty(&sum).unwrap_or_default();
+    std::fs::write(&p, text + "\n").map_err(err(&p))?;
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! The run as a timeline: node starts, client operations, faults, heals and probes, each at
+//! a simulated time, ordered by (time, sequence) so that equal times keep scenario order.
+
+use crate::scenario::{FaultAt, Scenario, Workload};
+use std::time::Duration;
+
+/// Gap between two node starts while the cluster forms.
+pub const JOIN_GAP: Duration = Duration::from_millis(50);
+/// Period of the ring-health probe.
+pub const PROBE_EVERY: Duration = Duration::from_millis(500);
+
+/// Something the runner does at a point in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Start node slot `0` (create) or join slot `n`.
+    Start(u32),
+    /// Operation `index` of workload item `item`.
+    Op {
+        /// Index in `workload:`.
+        item: usize,
+        /// Which operation of that item.
+        index: u64,
+    },
+    /// Apply fault `i` of `faults:`.
+    Apply(usize),
+    /// Heal fault `i` (its `until` or its crash's `restart` time).
+    Heal(usize),
+    /// Probe ring health.
+    Probe,
+}
+
+/// Every action of `s`, sorted by time (microseconds) then by insertion order.
+pub fn timeline(s: &Scenario) -> Vec<(u64, Action)> {
+    let mut out: Vec<(u64, Action)> = Vec::new();
+    let gap = us(JOIN_GAP);
+    out.extend((0..s.cluster.nodes.get()).map(|i| (u64::from(i) * gap, Action::Start(i))));
+    for (item, w) in s.workload.iter().enumerate() {
+        let start = w.at().as_us();
+        let spacing = w
+            .rate()
+            .map(|r| r.per_s())
+            .filter(|r| *r > 0.0)
+            .map(|r| 1e6 / r);
+        for index in 0..w.ops() {
+            let t = start + spacing.map_or(0, |sp| (sp * index as f64) as u64);
+            out.push((t, Action::Op { item, index }));
+        }
+    }
+    for (i, f) in s.faults.iter().enumerate() {
+        out.push((f.at.as_us(), Action::Apply(i)));
+        if let Some(t) = heal_at(f) {
+            out.push((t, Action::Heal(i)));
+        }
+    }
+    let probe = us(PROBE_EVERY);
+    out.extend((1..=s.duration.as_us() / probe).map(|k| (k * probe, Action::Probe)));
+    out.retain(|(t, _)| *t <= s.duration.as_us());
+    out.sort_by_key(|(t, _)| *t);
+    out
+}
+
+/// When fault `f` heals, if it does: its `until`, or for a crash, `at + restart`.
+pub fn heal_at(f: &FaultAt) -> Option<u64> {
+    if let Some(u) = f.until {
+        return Some(u.as_us());
+    }
+    match &f.fault {
+        crate::scenario::Fault::Crash(c) => c.restart_after.map(|r| f.at.as_us() + r.as_us()),
+        _ => None,
+    }
+}
+
+/// The key name of operation `index` of a put or get item.
+pub fn key_name(w: &Workload, index: u64, puts: u64) -> String {
+    match w {
+        Workload::Get { .. } if puts > 0 => format!("key-{}", index % puts),
+        _ => format!("key-{index}"),
+    }
+}
+
+fn us(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
