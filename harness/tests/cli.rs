@@ -1,0 +1,197 @@
+//! The `harness` binary end to end: exit codes, `file:line:column` errors, replay, re-check.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn harness(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(args)
+        .output()
+        .expect("harness binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const GOOD: &str = "\
+name: small-ring
+seed: 3
+duration: 40s
+network:
+  latency: { min: 5ms, max: 20ms }
+cluster:
+  kind: chord
+  nodes: 12
+  config:
+    successor_list: 4
+    replicas: 3
+workload:
+  - op: put
+    keys: 20
+    at: 5s
+    rate: 20
+  - op: lookup
+    count: 100
+    at: 20s
+    rate: 20
+faults:
+  - at: 12s
+    crash: { nodes: [n3], restart: 5s }
+checks:
+  - lookup_correct: {}
+  - converge: { within: 15s }
+";
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).expect("write scenario");
+    p.display().to_string()
+}
+
+/// (broken scenario text, expected `line:column`, words the message must contain)
+const MALFORMED: &[(&str, &str, &str)] = &[
+    ("nodes: 12", "nodes: many", "expected"),
+    ("duration: 40s", "duraton: 40s", "duraton"),
+    ("duration: 40s", "duration: 40 parsecs", "250ms"),
+    (
+        "latency: { min: 5ms, max: 20ms }",
+        "latency: { min: 5ms, max: 20ms }\n  loss: 1.5",
+        "1.5",
+    ),
+    ("kind: chord", "kind: pastry", "pastry"),
+    ("successor_list: 4", "successor_lsit: 4", "successor_lsit"),
+    (
+        "crash: { nodes: [n3], restart: 5s }",
+        "crash: { nodes: [n33], restart: 5s }",
+        "n33",
+    ),
+];
+
+#[test]
+fn malformed_scenarios_exit_64_naming_file_line_column_and_the_expected_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, (good, bad, words)) in MALFORMED.iter().enumerate() {
+        assert!(GOOD.contains(good), "case {i} edits the base scenario");
+        let file = write(
+            dir.path(),
+            &format!("bad{i}.yaml"),
+            &GOOD.replacen(good, bad, 1),
+        );
+        for cmd in ["validate", "run"] {
+            let out = harness(&[cmd, &file]);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(64), "case {i} ({cmd}): {err}");
+            let located = err.lines().any(|l| {
+                l.starts_with(&format!("{file}:"))
+                    && l.split(':')
+                        .nth(1)
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                    && l.split(':')
+                        .nth(2)
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+            });
+            assert!(located, "case {i} ({cmd}): no file:line:column in {err}");
+            assert!(
+                err.contains(words),
+                "case {i} ({cmd}): `{words}` missing from {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_missing_file_and_an_unavailable_world_exit_64() {
+    let out = harness(&["validate", "/nonexistent/scenario.yaml"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(text(&out.stderr).contains("/nonexistent/scenario.yaml"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "s.yaml", GOOD);
+    let out = harness(&[
+        "run",
+        &file,
+        "--world",
+        "netns",
+        "--out",
+        &dir.path().join("r").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("netns"));
+}
+
+#[test]
+fn a_run_prints_its_seed_first_replays_byte_for_byte_and_rechecks_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "s.yaml", GOOD);
+    let out_a = dir.path().join("a").display().to_string();
+    let out_b = dir.path().join("b").display().to_string();
+    let a = harness(&["run", &file, "--seed", "42", "--out", &out_a]);
+    assert_eq!(text(&a.stdout).lines().next(), Some("SEED=42"));
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}{}",
+        text(&a.stdout),
+        text(&a.stderr)
+    );
+    let b = harness(&["run", &file, "--seed", "42", "--out", &out_b]);
+    assert_eq!(b.status.code(), Some(0));
+    let history =
+        |d: &str| std::fs::read(Path::new(d).join("history.jsonl")).expect("history written");
+    assert_eq!(history(&out_a), history(&out_b), "same seed, same history");
+    let summary: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(&out_a).join("summary.json")).expect("summary"),
+    )
+    .expect("json");
+    assert_eq!(summary["seed"], 42);
+    assert_eq!(summary["lookups"]["total"], 100);
+    assert!(summary["per_node"][0]["bytes_sent"]
+        .as_u64()
+        .is_some_and(|b| b > 0));
+    let check = harness(&["check", &out_a]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    let verdict_lines = |o: &Output| {
+        text(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with("PASS") || l.starts_with("FAIL"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        verdict_lines(&check),
+        verdict_lines(&a),
+        "re-check agrees with the run"
+    );
+}
+
+#[test]
+fn a_failed_correctness_check_exits_1_and_a_missed_convergence_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strict = GOOD.replace(
+        "  - lookup_correct: {}\n",
+        "  - path_length: { max_mean: 0.5 }\n",
+    );
+    let file = write(dir.path(), "strict.yaml", &strict);
+    let out = harness(&[
+        "run",
+        &file,
+        "--out",
+        &dir.path().join("r1").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let never = GOOD
+        .replace(
+            "    crash: { nodes: [n3], restart: 5s }",
+            "    partition: halves",
+        )
+        .replace("  - lookup_correct: {}\n", "")
+        .replace("converge: { within: 15s }", "converge: { within: 1s }");
+    let file = write(dir.path(), "never.yaml", &never);
+    let out = harness(&[
+        "run",
+        &file,
+        "--out",
+        &dir.path().join("r2").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+}
