@@ -1,5 +1,6 @@
 //! The fault model and the deterministic discrete-event `sim` world.
 //!
+//! - [`fault`]: [`Fault`] (every fault as data), [`Timed`], and the [`FaultBackend`] trait.
 //! - [`latency`]: [`Latency`], one-way delay models sampled from a seeded RNG.
 //! - [`node_set`]: [`NodeSet`], a bitset of node slots.
 //! - [`cut`]: [`Cut`], a directed network cut, and partition builders.
@@ -11,6 +12,7 @@
 //!   [`Network`], with crash/restart, and its counters [`NetStats`] / [`NodeStats`].
 
 pub mod cut;
+pub mod fault;
 pub mod latency;
 pub mod network;
 pub mod node_set;
@@ -18,8 +20,9 @@ pub mod shape;
 pub mod sim;
 
 pub use cut::Cut;
+pub use fault::{Applied, Fault, FaultBackend, Refused, Timed};
 pub use latency::Latency;
-pub use network::{CutId, NetConfig, Network};
+pub use network::{CutId, LinkEffect, LinkRule, NetConfig, Network};
 pub use node_set::NodeSet;
 pub use shape::Shape;
 pub use sim::{NetStats, NodeStats, SlotError, World};

@@ -1,9 +1,64 @@
 //! [`Network`]: the link model a world applies to each message — default and per-link
-//! latency, loss probability and the active [`Cut`]s, each cut healable on its own.
+//! latency, loss probability, the active [`Cut`]s and [`LinkRule`]s (loss, latency or
+//! duplication between node sets), each healable on its own, and uplink bandwidth limits.
 
 use std::collections::BTreeMap;
 
-use crate::{Cut, Latency};
+use crate::{Cut, Latency, NodeSet};
+
+/// What a [`LinkRule`] does to the messages it matches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkEffect {
+    /// Lose each message with this probability (on top of the global loss).
+    Loss(f64),
+    /// Delay with this model instead of the default.
+    Latency(Latency),
+    /// Deliver each message twice with this probability.
+    Duplicate(f64),
+}
+
+/// An effect on messages from a slot in `from` to a slot in `to` (`None` = every slot).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkRule {
+    /// Senders.
+    pub from: Option<NodeSet>,
+    /// Receivers.
+    pub to: Option<NodeSet>,
+    /// The effect.
+    pub effect: LinkEffect,
+}
+
+impl LinkRule {
+    /// A rule on every link.
+    pub fn everywhere(effect: LinkEffect) -> LinkRule {
+        LinkRule {
+            from: None,
+            to: None,
+            effect,
+        }
+    }
+
+    /// A rule on links from `a` to `b` and from `b` to `a`.
+    pub fn between(a: &NodeSet, b: &NodeSet, effect: LinkEffect) -> [LinkRule; 2] {
+        [
+            LinkRule {
+                from: Some(a.clone()),
+                to: Some(b.clone()),
+                effect: effect.clone(),
+            },
+            LinkRule {
+                from: Some(b.clone()),
+                to: Some(a.clone()),
+                effect,
+            },
+        ]
+    }
+
+    fn matches(&self, from: u32, to: u32) -> bool {
+        self.from.as_ref().is_none_or(|s| s.contains(from))
+            && self.to.as_ref().is_none_or(|s| s.contains(to))
+    }
+}
 
 /// The initial link model of a world (default: fixed 1 ms, no loss).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -25,6 +80,8 @@ pub struct Network {
     loss_probability: f64,
     link_latency: BTreeMap<(u32, u32), Latency>,
     cuts: Vec<(CutId, Cut)>,
+    rules: Vec<(CutId, LinkRule)>,
+    uplink_bytes_per_s: BTreeMap<u32, u64>,
     next_cut: u64,
 }
 
@@ -36,8 +93,63 @@ impl Network {
             loss_probability: config.loss_probability,
             link_latency: BTreeMap::new(),
             cuts: Vec::new(),
+            rules: Vec::new(),
+            uplink_bytes_per_s: BTreeMap::new(),
             next_cut: 0,
         }
+    }
+
+    /// Loss probability of `from → to`: the global one combined with every matching rule.
+    pub fn loss_for(&self, from: u32, to: u32) -> f64 {
+        let kept = self.rules.iter().fold(
+            1.0 - self.loss_probability.clamp(0.0, 1.0),
+            |kept, (_, r)| match r.effect {
+                LinkEffect::Loss(p) if r.matches(from, to) => kept * (1.0 - p.clamp(0.0, 1.0)),
+                _ => kept,
+            },
+        );
+        1.0 - kept
+    }
+
+    /// Duplication probability of `from → to` (the largest matching rule's).
+    pub fn duplicate_for(&self, from: u32, to: u32) -> f64 {
+        self.rules
+            .iter()
+            .filter_map(|(_, r)| match r.effect {
+                LinkEffect::Duplicate(p) if r.matches(from, to) => Some(p),
+                _ => None,
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Activate a link rule; the id removes it.
+    pub fn add_rule(&mut self, rule: LinkRule) -> CutId {
+        let id = CutId(self.next_cut);
+        self.next_cut += 1;
+        self.rules.push((id, rule));
+        id
+    }
+
+    /// Remove a link rule (`None` if already removed).
+    pub fn remove_rule(&mut self, id: CutId) -> Option<LinkRule> {
+        let at = self.rules.iter().position(|(r, _)| *r == id)?;
+        Some(self.rules.remove(at).1)
+    }
+
+    /// Limit the uplink of `slot` to `bytes_per_s` (`None` lifts the limit).
+    pub fn set_uplink(&mut self, slot: u32, bytes_per_s: Option<u64>) {
+        match bytes_per_s {
+            Some(b) => self.uplink_bytes_per_s.insert(slot, b.max(1)),
+            None => self.uplink_bytes_per_s.remove(&slot),
+        };
+    }
+
+    /// The uplink limit of `slot`, if any.
+    pub fn uplink(&self, slot: u32) -> Option<u64> {
+        if self.uplink_bytes_per_s.is_empty() {
+            return None;
+        }
+        self.uplink_bytes_per_s.get(&slot).copied()
     }
 
     /// Whether an active cut drops messages from slot `from` to slot `to`. O(active cuts).
@@ -45,8 +157,16 @@ impl Network {
         self.cuts.iter().any(|(_, cut)| cut.blocks(from, to))
     }
 
-    /// The delay model of the directed link `from → to`.
+    /// The delay model of the directed link `from → to`: the newest matching latency rule,
+    /// else the per-link override, else the default.
     pub fn latency(&self, from: u32, to: u32) -> &Latency {
+        let rule = self.rules.iter().rev().find_map(|(_, r)| match &r.effect {
+            LinkEffect::Latency(l) if r.matches(from, to) => Some(l),
+            _ => None,
+        });
+        if let Some(l) = rule {
+            return l;
+        }
         if self.link_latency.is_empty() {
             return &self.latency;
         }
@@ -92,9 +212,10 @@ impl Network {
         Some(self.cuts.remove(at).1)
     }
 
-    /// Heal every cut. Latency and loss settings are kept.
+    /// Heal every cut and link rule. The default latency and loss are kept.
     pub fn heal_all(&mut self) {
         self.cuts.clear();
+        self.rules.clear();
     }
 
     /// The active cuts, oldest first.
@@ -127,6 +248,36 @@ mod tests {
         net.heal_all();
         assert_eq!(net.cuts().count(), 0);
         assert!(!net.is_cut(1, 0) && !net.is_cut(2, 3));
+    }
+
+    #[test]
+    fn rules_combine_loss_and_override_latency_only_where_they_match() {
+        let mut net = Network::new(NetConfig {
+            latency: Latency::default(),
+            loss_probability: 0.5,
+        });
+        let side = |s: &[u32]| Some(NodeSet::from_slots(s.iter().copied()));
+        let slow = Latency::Fixed(Duration::from_millis(70));
+        let loss = net.add_rule(LinkRule {
+            from: side(&[0]),
+            to: side(&[1]),
+            effect: LinkEffect::Loss(0.5),
+        });
+        net.add_rule(LinkRule {
+            from: side(&[1]),
+            to: side(&[0]),
+            effect: LinkEffect::Latency(slow),
+        });
+        assert!((net.loss_for(0, 1) - 0.75).abs() < 1e-12);
+        assert!((net.loss_for(1, 0) - 0.5).abs() < 1e-12);
+        assert_eq!(*net.latency(1, 0), slow);
+        assert_eq!(*net.latency(0, 1), Latency::default());
+        assert!(net.remove_rule(loss).is_some());
+        assert!((net.loss_for(0, 1) - 0.5).abs() < 1e-12);
+        net.add_rule(LinkRule::everywhere(LinkEffect::Duplicate(0.3)));
+        assert_eq!(net.duplicate_for(5, 9), 0.3);
+        net.heal_all();
+        assert_eq!(net.duplicate_for(5, 9), 0.0);
     }
 
     #[test]

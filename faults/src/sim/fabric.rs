@@ -11,7 +11,7 @@ use super::stats::{NetStats, NodeStats};
 use crate::Network;
 
 /// Per-slot bookkeeping that outlives a crash.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct SlotMeta {
     /// The deadline the node last reported through `poll_timeout`, if a wake is pending.
     pub(crate) deadline: Option<Instant>,
@@ -19,9 +19,16 @@ pub(crate) struct SlotMeta {
     pub(crate) timer_generation: u64,
     /// Traffic counters of this slot.
     pub(crate) stats: NodeStats,
+    /// When this slot's uplink finishes serialising what it already sent.
+    pub(crate) uplink_free_at: Instant,
+    /// Frozen: wake-ups are skipped and arriving messages held until resumed.
+    pub(crate) paused: bool,
+    /// Clock offset of this slot's node, in microseconds (node time = world time + skew).
+    pub(crate) skew_us: i64,
 }
 
 /// The world minus its nodes.
+#[derive(Clone)]
 pub(crate) struct Fabric<M> {
     pub(crate) now: Instant,
     pub(crate) rng: Rng,
@@ -52,19 +59,46 @@ impl<M: Wire> Fabric<M> {
             self.stats.dropped_cut += 1;
             return;
         }
-        if self.rng.chance(self.net.loss_probability()) {
+        if self.rng.chance(self.net.loss_for(from, to)) {
             self.stats.dropped_loss += 1;
             return;
         }
+        let departs = self.serialise(from, len_bytes);
+        let dup = self.net.duplicate_for(from, to);
+        if dup > 0.0 && self.rng.chance(dup) {
+            self.stats.duplicated += 1;
+            self.schedule(from, to, len_bytes, departs, transmit.msg.clone());
+        }
+        self.schedule(from, to, len_bytes, departs, transmit.msg);
+    }
+
+    /// When a message of `len_bytes` leaves `from`: now, or after the uplink has serialised
+    /// everything queued before it at its bandwidth limit.
+    fn serialise(&mut self, from: u32, len_bytes: u32) -> Instant {
+        let Some(rate) = self.net.uplink(from) else {
+            return self.now;
+        };
+        let Some(meta) = self.slots.get_mut(from as usize) else {
+            return self.now;
+        };
+        let start = meta.uplink_free_at.max(self.now);
+        let us = (u128::from(len_bytes) * 1_000_000).div_ceil(u128::from(rate));
+        meta.uplink_free_at = start + Duration::from_micros(u64::try_from(us).unwrap_or(u64::MAX));
+        meta.uplink_free_at
+    }
+
+    fn schedule(&mut self, from: u32, to: u32, len_bytes: u32, departs: Instant, msg: M) {
         let delay = self.net.latency(from, to).sample(&mut self.rng);
         self.stats.in_flight += 1;
-        let item = Scheduled::Deliver {
-            from,
-            to,
-            len_bytes,
-            msg: transmit.msg,
-        };
-        self.queue.push(self.now + delay, item);
+        self.queue.push(
+            departs + delay,
+            Scheduled::Deliver {
+                from,
+                to,
+                len_bytes,
+                msg,
+            },
+        );
     }
 
     /// Record the node's `poll_timeout` answer and schedule a wake-up if it changed.

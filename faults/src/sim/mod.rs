@@ -5,10 +5,11 @@
 //! - `queue`: the event queue ordered by (time, sequence number).
 //! - `stats`: [`NetStats`] and [`NodeStats`].
 
+mod backend;
 mod fabric;
 mod queue;
 mod stats;
 mod world;
 
 pub use stats::{NetStats, NodeStats};
-pub use world::{SlotError, World};
+pub use world::{Restarter, SlotError, World};

@@ -7,7 +7,7 @@ use std::collections::BinaryHeap;
 use node_core::Instant;
 
 /// Something the world does at a given time.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Scheduled<M> {
     /// Hand `msg` (sent by slot `from`) to slot `to`.
     Deliver {
@@ -29,6 +29,7 @@ pub(crate) enum Scheduled<M> {
     },
 }
 
+#[derive(Clone)]
 struct Entry<M> {
     at: Instant,
     seq: u64,
@@ -57,6 +58,7 @@ impl<M> Ord for Entry<M> {
 }
 
 /// A min-queue of [`Scheduled`] items by (time, insertion order).
+#[derive(Clone)]
 pub(crate) struct EventQueue<M> {
     heap: BinaryHeap<Entry<M>>,
     next_seq: u64,

@@ -1,7 +1,7 @@
 //! Traffic counters: [`NetStats`] for the whole world and [`NodeStats`] per node slot.
 
-/// Global message counters. Every sent message ends up in exactly one of `delivered`,
-/// a `dropped_*` counter, or `in_flight`.
+/// Global message counters. Every sent message, and every duplicate, ends up in exactly one
+/// of `delivered`, a `dropped_*` counter, or `in_flight`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NetStats {
     /// Messages nodes handed to the network.
@@ -16,8 +16,12 @@ pub struct NetStats {
     pub dropped_down: u64,
     /// Messages to an address that is no node slot of this world.
     pub dropped_unknown: u64,
-    /// Messages scheduled for delivery and not yet delivered or dropped.
+    /// Messages scheduled for delivery and not yet delivered or dropped (including messages
+    /// held for a paused node).
     pub in_flight: u64,
+    /// Extra copies the network made (each also counts once in `in_flight` and then in
+    /// `delivered` or a drop counter).
+    pub duplicated: u64,
 }
 
 impl NetStats {

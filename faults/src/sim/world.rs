@@ -34,6 +34,41 @@ pub struct World<N: Node> {
     nodes: Vec<Option<N>>,
     fabric: Fabric<N::Msg>,
     events: Vec<(Instant, u32, N::Event)>,
+    /// Messages that arrived while their receiver was paused: (from, to, bytes, message).
+    pub(crate) held: Vec<(u32, u32, u32, N::Msg)>,
+    /// The last crashed state of each slot, kept for a restart with durable state.
+    pub(crate) graves: Vec<Option<N>>,
+    /// Builds the node that restarts in a slot from its crashed state (see [`World::set_restarter`]).
+    pub(crate) restarter: Option<Restarter<N>>,
+    /// Undo information of applied faults (see `FaultBackend`).
+    pub(crate) applied: std::collections::BTreeMap<u64, super::backend::Undo>,
+    pub(crate) next_applied: u64,
+}
+
+/// Builds a restarted node for `slot` (its `n`-th restart) from its crashed state, keeping
+/// what the protocol treats as durable.
+pub type Restarter<N> = std::sync::Arc<dyn Fn(u32, u64, Option<N>) -> N + Send + Sync>;
+
+/// A copy of the whole world — nodes, clock, RNG, link model and every queued item — that
+/// then runs on its own: build an expensive state once, fork it per experiment.
+impl<N> Clone for World<N>
+where
+    N: Node + Clone,
+    N::Msg: Clone,
+    N::Event: Clone,
+{
+    fn clone(&self) -> Self {
+        World {
+            nodes: self.nodes.clone(),
+            fabric: self.fabric.clone(),
+            events: self.events.clone(),
+            held: self.held.clone(),
+            graves: self.graves.clone(),
+            restarter: self.restarter.clone(),
+            applied: self.applied.clone(),
+            next_applied: self.next_applied,
+        }
+    }
 }
 
 impl<N: Node> World<N> {
@@ -50,7 +85,74 @@ impl<N: Node> World<N> {
                 slots: Vec::new(),
             },
             events: Vec::new(),
+            held: Vec::new(),
+            graves: Vec::new(),
+            restarter: None,
+            applied: Default::default(),
+            next_applied: 0,
         }
+    }
+
+    /// Set how crashed nodes are rebuilt when a `Crash` fault heals or a `Restart` applies.
+    pub fn set_restarter(&mut self, restarter: Restarter<N>) {
+        self.restarter = Some(restarter);
+    }
+
+    /// Freeze `slot`: its timers stop and messages to it are held until [`World::resume`].
+    pub fn pause(&mut self, slot: u32) {
+        if let Some(meta) = self.fabric.slots.get_mut(slot as usize) {
+            meta.paused = true;
+        }
+    }
+
+    /// Unfreeze `slot`: held messages are delivered now, in arrival order, then any timer
+    /// that expired meanwhile fires.
+    pub fn resume(&mut self, slot: u32) {
+        let Some(meta) = self.fabric.slots.get_mut(slot as usize) else {
+            return;
+        };
+        if !std::mem::replace(&mut meta.paused, false) {
+            return;
+        }
+        meta.deadline = None;
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|h| h.1 == slot);
+        self.held = rest;
+        for (from, to, len_bytes, msg) in mine {
+            self.fabric.stats.in_flight += 1;
+            self.deliver(from, to, len_bytes, msg);
+        }
+        self.flush(slot, false);
+    }
+
+    /// Whether `slot` is paused.
+    pub fn is_paused(&self, slot: u32) -> bool {
+        self.fabric
+            .slots
+            .get(slot as usize)
+            .is_some_and(|m| m.paused)
+    }
+
+    /// Run `slot`'s clock `skew_us` microseconds ahead of the world's (negative: behind).
+    pub fn set_clock_skew(&mut self, slot: u32, skew_us: i64) {
+        if let Some(meta) = self.fabric.slots.get_mut(slot as usize) {
+            meta.skew_us = skew_us;
+        }
+        self.flush(slot, false);
+    }
+
+    /// The clock skew of `slot` in microseconds.
+    pub fn clock_skew(&self, slot: u32) -> i64 {
+        self.fabric
+            .slots
+            .get(slot as usize)
+            .map_or(0, |m| m.skew_us)
+    }
+
+    /// Time as the node in `slot` sees it.
+    fn node_now(&self, slot: u32) -> Instant {
+        shift(self.fabric.now, self.clock_skew(slot))
     }
 
     /// Put `node` in the next slot (address `sim_addr(slot)`), flush its first outputs and
@@ -117,7 +219,7 @@ impl<N: Node> World<N> {
 
     /// Give `cmd` to the node in `slot` at `now`, then flush its outputs.
     pub fn command(&mut self, slot: u32, cmd: N::Command) -> Result<(), SlotError> {
-        let now = self.fabric.now;
+        let now = self.node_now(slot);
         self.up_node(slot)?.handle_command(now, cmd);
         self.flush(slot, false);
         Ok(())
@@ -131,7 +233,7 @@ impl<N: Node> World<N> {
         from: Addr,
         bytes: impl AsRef<[u8]>,
     ) -> Result<(), SlotError> {
-        let now = self.fabric.now;
+        let now = self.node_now(slot);
         self.up_node(slot)?
             .handle_datagram(now, from, bytes.as_ref());
         self.flush(slot, false);
@@ -144,6 +246,9 @@ impl<N: Node> World<N> {
     pub fn crash(&mut self, slot: u32) -> Option<N> {
         let node = self.nodes.get_mut(slot as usize)?.take()?;
         self.fabric.void_timer(slot);
+        if let Some(meta) = self.fabric.slots.get_mut(slot as usize) {
+            meta.paused = false;
+        }
         Some(node)
     }
 
@@ -245,6 +350,11 @@ impl<N: Node> World<N> {
     }
 
     fn deliver(&mut self, from: u32, to: u32, len_bytes: u32, msg: N::Msg) {
+        if self.is_paused(to) && self.is_up(to) {
+            self.held.push((from, to, len_bytes, msg));
+            return;
+        }
+        let now = self.node_now(to);
         let fabric = &mut self.fabric;
         fabric.stats.in_flight -= 1;
         if fabric.net.is_cut(from, to) {
@@ -260,7 +370,7 @@ impl<N: Node> World<N> {
         let meta = &mut fabric.slots[to as usize].stats;
         meta.messages_received += 1;
         meta.bytes_received += u64::from(len_bytes);
-        node.handle_message(fabric.now, sim_addr(from), msg);
+        node.handle_message(now, sim_addr(from), msg);
         self.flush(to, false);
     }
 
@@ -271,11 +381,15 @@ impl<N: Node> World<N> {
             return;
         }
         meta.deadline = None;
+        if meta.paused {
+            return;
+        }
+        let now = self.node_now(slot);
         // A crash bumps the generation, so a current wake-up always finds a node.
         let Some(node) = self.nodes[slot as usize].as_mut() else {
             return;
         };
-        node.handle_timeout(self.fabric.now);
+        node.handle_timeout(now);
         self.flush(slot, true);
     }
 
@@ -290,6 +404,21 @@ impl<N: Node> World<N> {
         while let Some(event) = node.poll_event() {
             self.events.push((self.fabric.now, slot, event));
         }
-        self.fabric.set_deadline(slot, node.poll_timeout(), woke);
+        let skew = self
+            .fabric
+            .slots
+            .get(slot as usize)
+            .map_or(0, |m| m.skew_us);
+        let deadline = node.poll_timeout().map(|d| shift(d, -skew));
+        self.fabric.set_deadline(slot, deadline, woke);
+    }
+}
+
+/// `t` moved by `by_us` microseconds, saturating at both ends.
+fn shift(t: Instant, by_us: i64) -> Instant {
+    match by_us {
+        0 => t,
+        b if b > 0 => Instant::from_micros(t.as_micros().saturating_add(b.unsigned_abs())),
+        b => Instant::from_micros(t.as_micros().saturating_sub(b.unsigned_abs())),
     }
 }

@@ -3,7 +3,10 @@
 //! - `support`: the test node [`support::Pinger`] and world builders.
 //! - `network`: latency bounds, loss, cuts, unknown addresses, counters.
 //! - `lifecycle`: crash, restart, timers, determinism, malformed input.
+//! - `faults`: every `Fault` through the `FaultBackend`: bandwidth, loss between groups,
+//!   duplication, reordering, pause, clock skew, crash and restart.
 
+mod faults;
 mod lifecycle;
 mod network;
 mod support;

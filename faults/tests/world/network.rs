@@ -177,7 +177,7 @@ proptest! {
         world.crash(crash % n);
         run(&mut world, at_ms(until_ms));
         let s = world.stats();
-        prop_assert_eq!(s.sent, s.delivered + s.dropped() + s.in_flight);
+        prop_assert_eq!(s.sent + s.duplicated, s.delivered + s.dropped() + s.in_flight);
         let received: u64 = (0..n).map(|i| world.node_stats(i).map_or(0, |x| x.messages_received)).sum();
         prop_assert_eq!(received, s.delivered);
         let sent: u64 = (0..n).map(|i| world.node_stats(i).map_or(0, |x| x.messages_sent)).sum();

@@ -42,8 +42,8 @@ pub enum WireError {
     Invalid(&'static str),
 }
 
-/// A message type with a byte encoding.
-pub trait Wire: Sized {
+/// A message type with a byte encoding. Messages are plain data (a network may duplicate them).
+pub trait Wire: Sized + Clone {
     /// Append the encoding of `self` to `out`.
     fn encode(&self, out: &mut Vec<u8>);
     /// Decode one whole message; never panics on any input.
