@@ -1,6 +1,20 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain. Idempotent.
+# - rustfmt and clippy (rustup components)
+# - for the netns world: iproute2 (ip, tc), nftables, ping (Debian packages; needs root)
 set -euo pipefail
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   rustup component add rustfmt clippy
+fi
+missing=()
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ci/setup.sh: need root to install ${missing[*]} (apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -1,4 +1,4 @@
-//! The `harness` command line: `run`, `check`, `validate`.
+//! The `harness` command line: `run`, `check`, `validate`, `experiment`.
 
 use crate::check::evaluate::evaluate;
 use crate::check::{exit_code, Verdict};
@@ -43,6 +43,56 @@ pub enum Cmd {
         /// The scenario file.
         file: PathBuf,
     },
+    /// Run the scenario's cluster and workload under generated fault schedules; shrink the
+    /// first failure and write it as a scenario that `harness run` replays.
+    FuzzFaults {
+        /// The scenario file (its faults are replaced by generated ones).
+        file: PathBuf,
+        /// How many schedules to try.
+        #[arg(long, default_value_t = 64)]
+        cases: u32,
+        /// Seed of the schedules and of every run (default: the scenario's, else 0).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Where to write the minimal failing scenario.
+        #[arg(long, default_value = "results/fuzz")]
+        out: PathBuf,
+        /// Fault kinds to generate: a comma list of partition, crash, drop, latency, pause.
+        #[arg(long, default_value = "partition,crash,drop,latency,pause", value_parser = faults::Kinds::parse)]
+        faults: faults::Kinds,
+    },
+    /// Reproduce a published experiment (see `harness experiment massive-failure --help`).
+    Experiment {
+        /// Which experiment.
+        #[command(subcommand)]
+        which: crate::experiment::ExperimentCmd,
+    },
+    /// Network-namespace housekeeping for the netns world.
+    Netns {
+        /// What to do.
+        #[command(subcommand)]
+        what: NetnsCmd,
+    },
+    /// Run one real node on tokio sockets, controlled by JSON lines on stdin.
+    Node {
+        /// Which node.
+        #[command(subcommand)]
+        kind: crate::node_cmd::NodeCmd,
+    },
+}
+
+/// `harness netns …`.
+#[derive(Debug, Subcommand)]
+pub enum NetnsCmd {
+    /// Check that this machine can run the netns world (root, iproute2, nftables, namespaces).
+    Check,
+    /// Remove what killed runs left behind: namespaces (with their veths, bridges and
+    /// nftables tables) and the processes in them.
+    Cleanup {
+        /// Only names starting with this prefix (default: every harness run, `p2h-`).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
 }
 
 /// A world named on the command line.
@@ -84,6 +134,16 @@ pub fn main() -> i32 {
         } => run_cmd(&file, seed, world.map(World::from), out.as_deref()),
         Cmd::Check { dir } => check_cmd(&dir),
         Cmd::Validate { file } => validate_cmd(&file),
+        Cmd::FuzzFaults {
+            file,
+            cases,
+            seed,
+            out,
+            faults,
+        } => fuzz_cmd(&file, cases, faults, seed, &out),
+        Cmd::Experiment { which } => crate::experiment::main(&which),
+        Cmd::Node { kind } => crate::node_cmd::main(kind),
+        Cmd::Netns { what } => netns_cmd(what),
     }
 }
 
@@ -177,6 +237,57 @@ fn validate_cmd(file: &Path) -> i32 {
         Err(e) => {
             eprintln!("{}: {e}", file.display());
             e.exit_code()
+        }
+    }
+}
+
+fn fuzz_cmd(file: &Path, cases: u32, kinds: faults::Kinds, seed: Option<u64>, out: &Path) -> i32 {
+    let s = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.or(s.seed).unwrap_or(0);
+    println!("SEED={seed}");
+    match crate::fuzz::fuzz(&s, cases, kinds, seed, out) {
+        Ok(None) => {
+            println!("no failure in {cases} generated schedules");
+            0
+        }
+        Ok(Some(found)) => {
+            println!(
+                "failure found; minimal schedule ({} faults):",
+                found.scenario.faults.len()
+            );
+            print_verdicts(&found.verdicts);
+            println!("replay: harness run {}", found.path.display());
+            found.exit_code
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            e.exit_code()
+        }
+    }
+}
+
+fn netns_cmd(what: NetnsCmd) -> i32 {
+    let result = match what {
+        NetnsCmd::Check => netns::caps::check()
+            .map(|()| "netns world: root, iproute2, nftables and namespaces available".to_string()),
+        NetnsCmd::Cleanup { prefix } => netns::cleanup(prefix.as_deref()).map(|found| {
+            format!(
+                "removed {} namespaces, {} processes, {} links",
+                found.namespaces, found.processes, found.links
+            )
+        }),
+    };
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            0
+        }
+        Err(e) => {
+            eprintln!("harness netns: {e}");
+            64
         }
     }
 }

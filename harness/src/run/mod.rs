@@ -2,13 +2,21 @@
 //!
 //! - [`timeline`]: the run as timed actions.
 //! - [`book`]: the history being recorded.
+//! - [`world`]: [`world::ChordWorld`], what a world hosting Chord nodes provides.
+//! - [`driver`]: the runner, generic over the world.
+//! - [`resolve`]: scenario faults resolved to node slots.
 //! - [`chord_sim`]: Chord in the `sim` world.
+//! - [`chord_turmoil`]: Chord in the `turmoil` world (the real driver over `turmoil::net`).
 //! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
 
 pub mod book;
 pub mod chord_sim;
+pub mod chord_turmoil;
+pub mod driver;
 pub mod output;
+pub mod resolve;
 pub mod timeline;
+pub mod world;
 
 use crate::check::evaluate::{applies_to_chord, evaluate};
 use crate::check::{exit_code, Verdict};
@@ -69,7 +77,7 @@ pub struct Outcome {
 
 /// Refuse what cannot run in `world` before spending time on it.
 pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
-    if world != World::Sim {
+    if world == World::Netns {
         return Err(RunError::Unsupported(format!(
             "world `{}` is not available yet; use `--world sim`",
             serde_json::to_string(&world)
@@ -85,7 +93,11 @@ pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
                     c.name()
                 )));
             }
-            chord_sim::check_supported(s)
+            if world == World::Turmoil {
+                chord_turmoil::check_supported(s)
+                    .map_err(|e| RunError::Unsupported(e.to_string()))?;
+            }
+            Ok(())
         }
     }
 }
@@ -94,7 +106,20 @@ pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
 pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
     validate(s, world)?;
     let execution = match &s.cluster.config {
-        ClusterConfig::Chord(cfg) => chord_sim::execute(s, cfg, seed)?,
+        ClusterConfig::Chord(c) => {
+            let cfg = chord_sim::chord_config(c);
+            let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
+            match world {
+                World::Turmoil => {
+                    let mut w = chord_turmoil::TurmoilChord::new(s, &cfg, seed).map_err(refused)?;
+                    driver::execute(s, &cfg, seed, &mut w)?
+                }
+                _ => {
+                    let mut w = chord_sim::SimChord::new(s, &cfg, seed).map_err(refused)?;
+                    driver::execute(s, &cfg, seed, &mut w)?
+                }
+            }
+        }
     };
     let verdicts = evaluate(&s.checks, &execution.records);
     let exit_code = exit_code(&verdicts);

@@ -1,7 +1,10 @@
-//! The run as a timeline: node starts, client operations, faults, heals and probes, each at
-//! a simulated time, ordered by (time, sequence) so that equal times keep scenario order.
+//! The run as a timeline: node starts, client operations, faults, heals, churn steps and
+//! probes, each at a time in microseconds, ordered by (time, sequence) so that equal times
+//! keep the order in which they were scheduled.
 
 use crate::scenario::{FaultAt, Scenario, Workload};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::time::Duration;
 
 /// Gap between two node starts while the cluster forms.
@@ -10,7 +13,7 @@ pub const JOIN_GAP: Duration = Duration::from_millis(50);
 pub const PROBE_EVERY: Duration = Duration::from_millis(500);
 
 /// Something the runner does at a point in time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
     /// Start node slot `0` (create) or join slot `n`.
     Start(u32),
@@ -25,15 +28,52 @@ pub enum Action {
     Apply(usize),
     /// Heal fault `i` (its `until` or its crash's `restart` time).
     Heal(usize),
+    /// Churn: a down slot comes up and joins, staying `session_us`.
+    ChurnJoin {
+        /// Session length in microseconds.
+        session_us: u64,
+    },
+    /// Churn: `slot` (or a random live node) leaves gracefully or crashes.
+    Depart {
+        /// Which node; `None` picks a random live one.
+        slot: Option<u32>,
+        /// Leave rather than crash.
+        graceful: bool,
+    },
     /// Probe ring health.
     Probe,
 }
 
-/// Every action of `s`, sorted by time (microseconds) then by insertion order.
-pub fn timeline(s: &Scenario) -> Vec<(u64, Action)> {
-    let mut out: Vec<(u64, Action)> = Vec::new();
+/// A queue of timed actions.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    heap: BinaryHeap<Reverse<(u64, u64, Action)>>,
+    seq: u64,
+}
+
+impl Timeline {
+    /// Schedule `action` at `t_us`.
+    pub fn push(&mut self, t_us: u64, action: Action) {
+        self.heap.push(Reverse((t_us, self.seq, action)));
+        self.seq += 1;
+    }
+
+    /// The earliest action at or before `end_us`.
+    pub fn pop(&mut self, end_us: u64) -> Option<(u64, Action)> {
+        match self.heap.peek() {
+            Some(Reverse((t, _, _))) if *t <= end_us => {
+                self.heap.pop().map(|Reverse((t, _, a))| (t, a))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Every scripted action of `s` (starts, workload, faults and heals, probes).
+pub fn timeline(s: &Scenario) -> Timeline {
+    let mut out = Timeline::default();
     let gap = us(JOIN_GAP);
-    out.extend((0..s.cluster.nodes.get()).map(|i| (u64::from(i) * gap, Action::Start(i))));
+    (0..s.cluster.nodes.get()).for_each(|i| out.push(u64::from(i) * gap, Action::Start(i)));
     for (item, w) in s.workload.iter().enumerate() {
         let start = w.at().as_us();
         let spacing = w
@@ -43,19 +83,17 @@ pub fn timeline(s: &Scenario) -> Vec<(u64, Action)> {
             .map(|r| 1e6 / r);
         for index in 0..w.ops() {
             let t = start + spacing.map_or(0, |sp| (sp * index as f64) as u64);
-            out.push((t, Action::Op { item, index }));
+            out.push(t, Action::Op { item, index });
         }
     }
     for (i, f) in s.faults.iter().enumerate() {
-        out.push((f.at.as_us(), Action::Apply(i)));
+        out.push(f.at.as_us(), Action::Apply(i));
         if let Some(t) = heal_at(f) {
-            out.push((t, Action::Heal(i)));
+            out.push(t, Action::Heal(i));
         }
     }
     let probe = us(PROBE_EVERY);
-    out.extend((1..=s.duration.as_us() / probe).map(|k| (k * probe, Action::Probe)));
-    out.retain(|(t, _)| *t <= s.duration.as_us());
-    out.sort_by_key(|(t, _)| *t);
+    (1..=s.duration.as_us() / probe).for_each(|k| out.push(k * probe, Action::Probe));
     out
 }
 
@@ -78,6 +116,7 @@ pub fn key_name(w: &Workload, index: u64, puts: u64) -> String {
     }
 }
 
-fn us(d: Duration) -> u64 {
+/// A duration in whole microseconds.
+pub fn us(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }

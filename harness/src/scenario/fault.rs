@@ -140,6 +140,9 @@ pub struct Churn {
     /// How long a joined node stays.
     #[serde(with = "serde_yaml::with::singleton_map")]
     pub session: Session,
+    /// Fraction of departures that leave gracefully (the rest crash); default 0.5.
+    #[serde(default = "Probability::half")]
+    pub graceful: Probability,
 }
 
 /// The distribution of session lengths.

@@ -16,6 +16,11 @@ impl Probability {
     /// Certainty.
     pub const ONE: Probability = Probability(1.0);
 
+    /// One half (the default share of graceful departures under churn).
+    pub fn half() -> Probability {
+        Probability(0.5)
+    }
+
     /// `Some` if `p` is in `0..=1`.
     pub fn new(p: f64) -> Option<Probability> {
         (0.0..=1.0).contains(&p).then_some(Probability(p))

@@ -8,6 +8,13 @@ pub enum LookupOrder {
     /// As in the papers: always try the candidate closest to the key next.
     #[default]
     ClosestFirst,
+    /// Closest first, but every request of a lookup also pings, in parallel, the next
+    /// `probes` candidates it would fall back to; after a timeout the lookup skips those
+    /// whose ping timed out instead of waiting for each in turn.
+    ProbeAhead {
+        /// Candidates pinged alongside each request.
+        probes: usize,
+    },
 }
 
 /// Everything a Chord node needs besides its address and RNG.

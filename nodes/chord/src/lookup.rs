@@ -82,6 +82,7 @@ pub struct Lookup {
     stack: Vec<NodeRef>,
     dead: Vec<Id>,
     asked: Vec<Id>,
+    probed: Vec<Id>,
     /// The answerer closest to the key so far and its successor list.
     closest: Option<(Id, Vec<NodeRef>)>,
     phase: Phase,
@@ -133,6 +134,7 @@ impl Lookup {
             stack: Vec::new(),
             dead: Vec::new(),
             asked: Vec::new(),
+            probed: Vec::new(),
             closest: None,
             phase: Phase::Routing,
         }
@@ -230,6 +232,32 @@ impl Lookup {
         self.hops += 1;
     }
 
+    /// Up to `width` candidates this lookup would try after its current request, not yet
+    /// probed, asked or dead; they are marked probed ([`crate::LookupOrder::ProbeAhead`]).
+    pub fn probes(&mut self, width: usize) -> Vec<NodeRef> {
+        let ahead: Vec<NodeRef> = match &self.phase {
+            Phase::Routing => self.stack.iter().rev().copied().collect(),
+            Phase::Final { successors, next } => successors.iter().skip(*next).copied().collect(),
+        };
+        let mut out = Vec::with_capacity(width);
+        for n in ahead {
+            if out.len() == width {
+                break;
+            }
+            let seen = [&self.dead, &self.asked, &self.probed];
+            if !seen.iter().any(|s| s.contains(&n.id)) && !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        self.probed.extend(out.iter().map(|n| n.id));
+        out
+    }
+
+    /// A probe of `id` timed out: skip it later without waiting (not counted as a timeout).
+    pub fn on_probe_timeout(&mut self, id: Id) {
+        self.dead.push(id);
+    }
+
     /// A request to `id` (if known) timed out.
     pub fn on_timeout(&mut self, id: Option<Id>) {
         self.timeouts += 1;
@@ -314,6 +342,37 @@ mod tests {
         assert_eq!(l.next_step(), Step::Ask(n(70)));
         l.on_closer(Some(n(70)), &[n(40)], vec![n(75)]);
         assert_eq!(l.next_step(), Step::Ask(n(50)), "40 was asked already");
+    }
+
+    #[test]
+    fn probed_candidates_that_timed_out_are_skipped_without_a_counted_timeout() {
+        let key = Id::from_u128(100);
+        let cands = vec![n(90), n(80), n(70), n(60)];
+        let mut l = Lookup::routing(1, key, Purpose::Lookup, (n(10), &[n(20)]), cands);
+        assert_eq!(l.next_step(), Step::Ask(n(90)));
+        assert_eq!(l.probes(2), vec![n(80), n(70)], "the next two fallbacks");
+        assert_eq!(l.probes(2), vec![n(60)], "nothing is probed twice");
+        l.on_probe_timeout(n(80).id);
+        l.on_timeout(Some(n(90).id));
+        assert_eq!(
+            l.next_step(),
+            Step::Ask(n(70)),
+            "80 is known dead: no second wait"
+        );
+        l.on_done(vec![n(105), n(110), n(120)]);
+        assert_eq!(l.next_step(), Step::Final(n(105)));
+        assert_eq!(
+            l.probes(1),
+            vec![n(110)],
+            "the final phase probes down the list"
+        );
+        l.on_probe_timeout(n(110).id);
+        l.on_timeout(Some(n(105).id));
+        assert_eq!(l.next_step(), Step::Final(n(120)));
+        assert_eq!(
+            l.timeouts, 2,
+            "only the requests the lookup waited for count"
+        );
     }
 
     #[test]

@@ -354,6 +354,12 @@ impl ChordNode {
         if entries.is_empty() {
             return;
         }
+        self.copy_to_replicas(&entries);
+    }
+
+    /// Send `entries` to this node's first `replicas - 1` successors (no acknowledgement).
+    fn copy_to_replicas(&mut self, entries: &[Entry]) {
+        let copies = self.cfg.replicas.saturating_sub(1);
         let targets: Vec<NodeRef> = self
             .routing
             .successors()
@@ -362,12 +368,13 @@ impl ChordNode {
             .copied()
             .collect();
         for t in targets {
+            let entries = entries.to_vec();
             self.send(
                 t.addr,
                 Msg::Store {
                     rid: 0,
                     forward: false,
-                    entries: entries.clone(),
+                    entries,
                 },
             );
         }
@@ -399,24 +406,7 @@ impl ChordNode {
     /// Store entries; as the primary (`forward`), copy them on to the replica successors.
     pub(crate) fn store_entries(&mut self, _now: Instant, entries: Vec<Entry>, forward: bool) {
         if forward {
-            let copies = self.cfg.replicas.saturating_sub(1);
-            let targets: Vec<NodeRef> = self
-                .routing
-                .successors()
-                .iter()
-                .take(copies)
-                .copied()
-                .collect();
-            for t in targets {
-                self.send(
-                    t.addr,
-                    Msg::Store {
-                        rid: 0,
-                        forward: false,
-                        entries: entries.clone(),
-                    },
-                );
-            }
+            self.copy_to_replicas(&entries);
         }
         self.store.extend(entries);
     }

@@ -2,7 +2,7 @@
 //! here; periodic maintenance (stabilize, notify, fix_fingers, check_predecessor,
 //! replication, leave) lives in `maintenance.rs`.
 
-use crate::config::Config;
+use crate::config::{Config, LookupOrder};
 use crate::id::{Id, NodeRef};
 use crate::lookup::{Lookup, LookupFailure, Purpose, Step};
 use crate::msg::Msg;
@@ -116,10 +116,14 @@ pub(crate) enum Pending {
     CheckPredecessor {
         to: NodeRef,
     },
+    Probe {
+        lookup: u64,
+        to: NodeRef,
+    },
 }
 
 /// A Chord node with successor list, finger table and a DHash-style replicated store.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ChordNode {
     pub(crate) cfg: Config,
     pub(crate) rng: Rng,
@@ -172,6 +176,14 @@ impl ChordNode {
         }
     }
 
+    /// The node that restarts after a crash: same identity and configuration, its stored
+    /// keys (DHash keeps blocks on disk), and nothing volatile — no ring state, no RPCs.
+    pub fn restarted(self, rng: Rng) -> ChordNode {
+        let mut fresh = ChordNode::with_id(self.me(), self.cfg, rng);
+        fresh.store = self.store;
+        fresh
+    }
+
     /// This node's identifier and address.
     pub fn me(&self) -> NodeRef {
         self.routing.me()
@@ -205,6 +217,11 @@ impl ChordNode {
     /// Counters.
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// Set how lookups started from now on order their fallbacks (compare orders on one ring).
+    pub fn set_lookup_order(&mut self, order: LookupOrder) {
+        self.cfg.lookup_order = order;
     }
 
     /// Held entries whose primary is the successor of `key` at `owner`: `key` itself and `(key, owner]`.
@@ -281,16 +298,19 @@ impl ChordNode {
         let step = l.next_step();
         let key = l.key;
         match step {
-            Step::Ask(to) => self.request(
-                now,
-                to.addr,
-                Pending::Lookup {
-                    lookup: id,
-                    to,
-                    known: true,
-                },
-                |rid| Msg::FindNext { rid, key },
-            ),
+            Step::Ask(to) => {
+                self.probe_ahead(now, id);
+                self.request(
+                    now,
+                    to.addr,
+                    Pending::Lookup {
+                        lookup: id,
+                        to,
+                        known: true,
+                    },
+                    |rid| Msg::FindNext { rid, key },
+                )
+            }
             Step::AskAddr(addr) => {
                 let to = NodeRef { id: key, addr };
                 self.request(
@@ -307,6 +327,7 @@ impl ChordNode {
             Step::Final(to) if to.id == me.id => self.final_local(now, id),
             Step::Final(to) => {
                 let purpose = l.purpose.clone();
+                self.probe_ahead(now, id);
                 let pending = Pending::Lookup {
                     lookup: id,
                     to,
@@ -336,6 +357,21 @@ impl ChordNode {
                     self.finish(now, l, Err(f));
                 }
             }
+        }
+    }
+
+    /// Under [`LookupOrder::ProbeAhead`], ping the lookup's next fallbacks. Sent before the
+    /// request itself, so at an equal deadline their timeouts are handled first.
+    fn probe_ahead(&mut self, now: Instant, id: u64) {
+        let LookupOrder::ProbeAhead { probes } = self.cfg.lookup_order else {
+            return;
+        };
+        let Some(l) = self.lookups.get_mut(&id) else {
+            return;
+        };
+        for to in l.probes(probes) {
+            let pending = Pending::Probe { lookup: id, to };
+            self.request(now, to.addr, pending, |rid| Msg::Ping { rid });
         }
     }
 
@@ -402,7 +438,7 @@ impl ChordNode {
                     self.on_state(now, to, predecessor, &successors);
                 }
             }
-            Pending::CheckPredecessor { .. } => {}
+            Pending::CheckPredecessor { .. } | Pending::Probe { .. } => {}
             Pending::Lookup { lookup, to, known } => {
                 self.on_lookup_reply(now, lookup, to, known, msg)
             }
@@ -465,6 +501,12 @@ impl ChordNode {
                     l.on_timeout(known.then_some(to.id));
                 }
                 self.advance(now, lookup);
+            }
+            Pending::Probe { lookup, to } => {
+                self.routing.remove(to.id);
+                if let Some(l) = self.lookups.get_mut(&lookup) {
+                    l.on_probe_timeout(to.id);
+                }
             }
         }
     }

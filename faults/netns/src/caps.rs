@@ -1,0 +1,31 @@
+//! Can this machine run the netns world? Root, iproute2, nftables and namespaces.
+
+use crate::cmd::{ip, run, NetnsError};
+
+/// Check every requirement; the error says what is missing and how to get it.
+pub fn check() -> Result<(), NetnsError> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(NetnsError::Missing(
+            "the netns world needs root (network namespaces, nftables): run as root or under sudo"
+                .into(),
+        ));
+    }
+    ip(&["-V"]).map_err(|_| {
+        NetnsError::Missing("iproute2 (`ip`) is missing: apt-get install -y iproute2".into())
+    })?;
+    run("nft", &["--version"], None).map_err(|_| {
+        NetnsError::Missing("nftables (`nft`) is missing: apt-get install -y nftables".into())
+    })?;
+    run("tc", &["-V"], None)
+        .map_err(|_| NetnsError::Missing("tc is missing: apt-get install -y iproute2".into()))?;
+    static PROBES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let probe = format!("{}probe-{}-{n}", crate::names::PREFIX, std::process::id());
+    ip(&["netns", "add", &probe]).map_err(|e| {
+        NetnsError::Missing(format!(
+            "cannot create a network namespace ({e}); the kernel needs CONFIG_NET_NS"
+        ))
+    })?;
+    let _ = ip(&["netns", "del", &probe]);
+    Ok(())
+}

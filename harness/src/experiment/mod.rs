@@ -1,0 +1,247 @@
+//! `harness experiment massive-failure`: reproduce published massive-failure experiments on
+//! Chord in the deterministic `sim` world and print the results beside the papers' numbers.
+//!
+//! - [`args`]: the command line, presets and their defaults, resolved into [`Params`].
+//! - [`ring`]: building a stabilised ring once per seed; failing a fraction of it.
+//! - [`ops`]: issuing a batch of lookups / gets / puts and collecting what each did.
+//! - [`ton`]: `ton-table2`, Chord ToN 2003 Table II (frozen stabilisation).
+//! - [`cfs`]: `cfs`, five replicas, fetches right after servers stop.
+//! - [`fig11`]: `sigcomm-fig11`, no replication, lookups after stabilisation.
+//! - [`stats`]: mean and 95% intervals (Student t, Wilson, binomial).
+//! - [`report`]: the table, `results.csv`, `results.json`, targets.
+//! - [`plot`]: the SVG plot.
+//!
+//! Seeds run in parallel on worker threads; each seed's run is deterministic.
+
+pub mod args;
+pub mod cfs;
+pub mod fig11;
+pub mod ops;
+pub mod plot;
+pub mod report;
+pub mod ring;
+pub mod stats;
+pub mod ton;
+
+pub use args::{ExperimentCmd, MassiveFailureArgs, Preset};
+
+use faults::SlotError;
+use indicatif::{ProgressBar, ProgressStyle};
+use report::Report;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why an experiment could not run or finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// An option is out of range (exit 64).
+    #[error("{0}")]
+    Usage(String),
+    /// A world other than `sim` was asked for (exit 64).
+    #[error("experiments run only in the sim world (asked for {0}); use --world sim")]
+    UnsupportedWorld(String),
+    /// A command went to a slot that is not up: a bug in the experiment (exit 70).
+    #[error("experiment bug: {0}")]
+    Slot(#[from] SlotError),
+    /// The ring did not stabilise in time (exit 2).
+    #[error(
+        "ring not stable after {waited_s} s: {lists_ok}/{nodes} successor lists and \
+         {fingers_ok}/{fingers} fingers correct"
+    )]
+    Unstable {
+        /// Virtual seconds waited.
+        waited_s: u64,
+        /// Correct successor lists.
+        lists_ok: usize,
+        /// Correct fingers.
+        fingers_ok: usize,
+        /// Live nodes.
+        nodes: usize,
+        /// Fingers checked.
+        fingers: usize,
+    },
+    /// Operations did not finish in time (exit 2).
+    #[error("{left} of {total} operations did not finish")]
+    Unfinished {
+        /// Still open.
+        left: usize,
+        /// Issued.
+        total: usize,
+    },
+    /// A result file could not be written (exit 3).
+    #[error("cannot write {path}: {source}")]
+    Output {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The plot could not be drawn (exit 3).
+    #[error("cannot draw {path}: {detail}")]
+    Plot {
+        /// The SVG file.
+        path: PathBuf,
+        /// What plotters said.
+        detail: String,
+    },
+}
+
+impl ExperimentError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ExperimentError::Usage(_) | ExperimentError::UnsupportedWorld(_) => 64,
+            ExperimentError::Slot(_) => 70,
+            ExperimentError::Unstable { .. } | ExperimentError::Unfinished { .. } => 2,
+            ExperimentError::Output { .. } | ExperimentError::Plot { .. } => 3,
+        }
+    }
+}
+
+/// Resolved parameters of one experiment run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Params {
+    /// The preset.
+    pub preset: Preset,
+    /// Nodes N.
+    pub nodes: u32,
+    /// Successor list length r.
+    pub successors: usize,
+    /// Replicas per key.
+    pub replicas: usize,
+    /// Fractions of nodes failed.
+    pub fractions: Vec<f64>,
+    /// Lookups per fraction and seed.
+    pub lookups: u32,
+    /// Keys stored (cfs, sigcomm-fig11).
+    pub keys: u32,
+    /// Seeds.
+    pub seeds: Vec<u64>,
+    /// Candidates pinged per request by the probe-ahead order.
+    pub probes: usize,
+    /// Delay between joins while building.
+    #[serde(rename = "join_every_ms", serialize_with = "as_millis")]
+    pub join_every: Duration,
+    /// Worker threads.
+    #[serde(skip)]
+    pub threads: usize,
+    /// Progress display (hidden in tests).
+    #[serde(skip)]
+    pub progress: ProgressBar,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+impl Params {
+    /// Set the number of progress steps.
+    pub fn start(&self, steps: u64) {
+        self.progress.set_length(steps);
+    }
+
+    /// One progress step done.
+    pub fn tick(&self, what: &'static str) {
+        self.progress.set_message(what);
+        self.progress.inc(1);
+    }
+}
+
+/// Run `f` once per seed on up to `params.threads` threads; results in seed order.
+pub fn for_each_seed<T: Send>(
+    params: &Params,
+    f: fn(&Params, u64) -> Result<T, ExperimentError>,
+) -> Result<Vec<T>, ExperimentError> {
+    let n = params.seeds.len();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&seed) = params.seeds.get(i) else {
+                return done;
+            };
+            done.push((i, f(params, seed)));
+        }
+    };
+    let mut results: Vec<(usize, Result<T, ExperimentError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..params.threads.min(n))
+            .map(|_| s.spawn(worker))
+            .collect();
+        let joined = handles.into_iter().map(|h| h.join());
+        joined
+            .flat_map(|r| r.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Run the preset `params` names.
+pub fn run(params: &Params) -> Result<Report, ExperimentError> {
+    match params.preset {
+        Preset::TonTable2 => ton::run(params),
+        Preset::Cfs => cfs::run(params),
+        Preset::SigcommFig11 => fig11::run(params),
+    }
+}
+
+/// A progress bar on stderr (drawn only when stderr is a terminal).
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    let style = ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}");
+    if let Ok(style) = style {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// The wall clock, read only to report how long the run took (never fed to the simulation).
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+/// `harness experiment …`: run, print, write results; returns the exit code (0: every
+/// target reached, 1: a target missed, else [`ExperimentError::exit_code`]).
+pub fn main(cmd: &ExperimentCmd) -> i32 {
+    let ExperimentCmd::MassiveFailure(args) = cmd;
+    let started = wall_clock();
+    let params = match args.params(progress_bar()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_code();
+        }
+    };
+    let seeds = &params.seeds;
+    println!("SEEDS={}..={}", seeds[0], seeds[seeds.len() - 1]);
+    let report = run(&params);
+    params.progress.finish_and_clear();
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_code();
+        }
+    };
+    println!("{}", report.render());
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results/massive-failure").join(params.preset.name()));
+    match report.write(&dir) {
+        Ok(paths) => paths.iter().for_each(|p| println!("wrote {}", p.display())),
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_code();
+        }
+    }
+    println!("wall time {:.1} s", started.elapsed().as_secs_f64());
+    if report.passed() {
+        0
+    } else {
+        1
+    }
+}

@@ -1,0 +1,302 @@
+//! Chord in the `turmoil` world: every node is a turmoil host (address `sim_addr(slot)`,
+//! so identifiers match the sim world's) running the real datagram driver of
+//! [`runtime`] over `turmoil::net::UdpSocket`.
+//!
+//! Faults map onto turmoil (`backend`, `links`): partitions of every shape become per-pair
+//! `partition_oneway` / `repair_oneway`; pause freezes the driver and `hold`s the node's
+//! links until `release`; crash is `Sim::crash`, restart is `Sim::bounce` with the crashed
+//! core's durable state (its store); latency is each link's `[min, max]`; loss is drawn per
+//! message in the driver's socket tap; clock skew shifts the driver's clock. Duplication and
+//! bandwidth have no turmoil equivalent and are refused.
+//!
+//! Scale: turmoil 0.7 keeps a link per host pair and, every step, scans every link for every
+//! host, so a step costs ~N³. The world steps every [`TICK`] (10 ms), which keeps 128 hosts
+//! practical; message delivery and wake-ups are therefore quantised to 10 ms (Chord's
+//! timers are 0.5–5 s). Within `[min, max]` turmoil draws latency from its exponential
+//! curve, not uniformly.
+
+mod backend;
+mod links;
+
+pub use backend::check_supported;
+
+use super::book::Book;
+use super::resolve::latency;
+use super::world::{ChordWorld, Traffic};
+use crate::scenario::Scenario;
+use backend::Undo;
+use chord::oracle::{health, Health};
+use chord::{ChordNode, Command, Event};
+use faults::{NetConfig, Network, NodeStats, Refused};
+use links::{LinkTable, LinkTap, Policy};
+use node_core::{sim_addr, Instant, Rng};
+use runtime::{channel, run_datagram, Clock, Control, Ends, Input, Shared, Tapped};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Simulated time per turmoil step.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// Datagrams a host's socket buffers per step before turmoil drops more.
+const UDP_CAPACITY: usize = 4096;
+
+/// The world's name.
+const NAME: &str = "turmoil";
+
+/// λ of turmoil's latency curve (an exponential, capped at the link's max).
+const LATENCY_CURVE: f64 = 2.0;
+
+/// What a host's software starts with at its next (re)start.
+struct Boot {
+    core: Shared<ChordNode>,
+    ends: Ends<ChordNode>,
+    tap_seed: u64,
+}
+
+/// One slot: its current (or, while down, last) core and its driver's control.
+struct Slot {
+    core: Shared<ChordNode>,
+    control: Option<Control<ChordNode>>,
+    boot: Rc<RefCell<Option<Boot>>>,
+    paused: bool,
+    skew_us: i64,
+    incarnation: u64,
+}
+
+/// Chord nodes as turmoil hosts.
+pub struct TurmoilChord {
+    sim: turmoil::Sim<'static>,
+    slots: Vec<Slot>,
+    policy: Rc<RefCell<Policy>>,
+    links: LinkTable,
+    cfg: chord::Config,
+    rng: Rng,
+    seed: u64,
+    applied: BTreeMap<u64, Undo>,
+    next_applied: u64,
+    pending: Vec<(Instant, u32, Event)>,
+}
+
+impl TurmoilChord {
+    /// Build the world for `s`: one host per node, every node idle, links per `s.network`.
+    pub fn new(s: &Scenario, cfg: &chord::Config, seed: u64) -> Result<TurmoilChord, Refused> {
+        TurmoilChord::with_tick(s, cfg, seed, TICK)
+    }
+
+    /// As [`TurmoilChord::new`], stepping `tick` per turmoil step (scale measurements).
+    pub fn with_tick(
+        s: &Scenario,
+        cfg: &chord::Config,
+        seed: u64,
+        tick: Duration,
+    ) -> Result<TurmoilChord, Refused> {
+        check_supported(s)?;
+        let n = s.cluster.nodes.get();
+        let base = latency(&s.network.latency);
+        let (min, max) = base.bounds();
+        let mut rng = Rng::seed(seed);
+        let sim = turmoil::Builder::new()
+            .epoch(UNIX_EPOCH)
+            .simulation_duration(s.duration.get() + Duration::from_secs(3600))
+            .tick_duration(tick)
+            .min_message_latency(min)
+            .max_message_latency(max)
+            .udp_capacity(UDP_CAPACITY)
+            .rng_seed(rng.next_u64())
+            .build();
+        let policy = Policy {
+            net: Network::new(NetConfig {
+                latency: base,
+                loss_probability: s.network.loss.get(),
+            }),
+            up: vec![true; n as usize],
+            per_node: vec![NodeStats::default(); n as usize],
+            stats: Default::default(),
+        };
+        let seed = rng.next_u64();
+        let mut w = TurmoilChord {
+            sim,
+            slots: Vec::new(),
+            policy: Rc::new(RefCell::new(policy)),
+            links: LinkTable::new(n, (min, max)),
+            cfg: cfg.clone(),
+            rng,
+            seed,
+            applied: BTreeMap::new(),
+            next_applied: 0,
+            pending: Vec::new(),
+        };
+        // Mean of turmoil's capped exponential on [min, max] ≈ min + 0.43·(max − min), near
+        // a uniform's midpoint (its default curve gives min + 0.2·(max − min)).
+        w.sim.set_message_latency_curve(LATENCY_CURVE);
+        for slot in 0..n {
+            let core = w.fresh(slot);
+            w.add_host(slot, core);
+        }
+        Ok(w)
+    }
+
+    fn fresh(&mut self, slot: u32) -> ChordNode {
+        ChordNode::new(
+            sim_addr(slot),
+            self.cfg.clone(),
+            self.rng.fork(u64::from(slot)),
+        )
+    }
+
+    /// Register the host of `slot` and boot `core` on it.
+    fn add_host(&mut self, slot: u32, core: ChordNode) {
+        let boot: Rc<RefCell<Option<Boot>>> = Rc::new(RefCell::new(None));
+        let core = Rc::new(RefCell::new(core));
+        self.slots.push(Slot {
+            core: core.clone(),
+            control: None,
+            boot: boot.clone(),
+            paused: false,
+            skew_us: 0,
+            incarnation: 0,
+        });
+        self.prepare(slot, core);
+        let policy = self.policy.clone();
+        self.sim.host(sim_addr(slot).ip(), move || {
+            let (next, policy) = (boot.borrow_mut().take(), policy.clone());
+            async move {
+                let Some(Boot {
+                    core,
+                    ends,
+                    tap_seed,
+                }) = next
+                else {
+                    return Ok(());
+                };
+                let start = turmoil::sim_elapsed().unwrap_or_default();
+                let clock = Clock::starting_at(Instant::ZERO + start);
+                let socket =
+                    turmoil::net::UdpSocket::bind(("0.0.0.0", sim_addr(slot).port())).await?;
+                let tap = LinkTap {
+                    slot,
+                    policy,
+                    rng: Rng::seed(tap_seed),
+                };
+                run_datagram(core, Tapped::new(socket, tap), ends, clock).await?;
+                Ok(())
+            }
+        });
+    }
+
+    /// Make `core` what the host of `slot` runs at its next (re)start.
+    fn prepare(&mut self, slot: u32, core: Shared<ChordNode>) {
+        let s = &mut self.slots[slot as usize];
+        let (control, ends) = channel();
+        if s.skew_us != 0 {
+            control.send(Input::Skew { skew_us: s.skew_us });
+        }
+        s.incarnation += 1;
+        let tap_seed = draws(self.seed, slot, s.incarnation, TAP_DRAWS).next_u64();
+        *s.boot.borrow_mut() = Some(Boot {
+            core: core.clone(),
+            ends,
+            tap_seed,
+        });
+        s.core = core;
+        s.control = Some(control);
+        s.paused = false;
+        self.policy.borrow_mut().up[slot as usize] = true;
+    }
+
+    fn bounce(&mut self, slot: u32, core: ChordNode) {
+        self.prepare(slot, Rc::new(RefCell::new(core)));
+        self.sim.bounce(sim_addr(slot).ip());
+    }
+
+    fn drain(&mut self) {
+        let mut batch = Vec::new();
+        for (slot, s) in self.slots.iter_mut().enumerate() {
+            while let Some(e) = s.control.as_mut().and_then(|c| c.try_event()) {
+                batch.push((e.at, slot as u32, e.event));
+            }
+        }
+        batch.sort_by_key(|(at, slot, _)| (*at, *slot));
+        self.pending.extend(batch);
+    }
+}
+
+/// Sub-streams of [`draws`]: a host's loss draws, a restarted core's RNG.
+const TAP_DRAWS: u64 = 1;
+const CORE_DRAWS: u64 = 2;
+
+/// The RNG for `purpose` of incarnation `incarnation` of `slot`, fixed by the world's seed.
+fn draws(seed: u64, slot: u32, incarnation: u64, purpose: u64) -> Rng {
+    Rng::seed(seed ^ (u64::from(slot) << 32) ^ incarnation).fork(purpose)
+}
+
+impl ChordWorld for TurmoilChord {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn advance_to(&mut self, t_us: u64, book: &mut Book) {
+        let until = Duration::from_micros(t_us);
+        while self.sim.elapsed() < until {
+            if let Err(e) = self.sim.step() {
+                eprintln!("turmoil: a host's software failed: {e}");
+            }
+            self.drain();
+        }
+        // The last step may run past `t_us`; later events wait so that the book stays in
+        // time order with what the runner records at `t_us`.
+        let due = self
+            .pending
+            .partition_point(|(at, _, _)| at.as_micros() <= t_us);
+        for (at, slot, e) in self.pending.drain(..due) {
+            book.on_event(at.as_micros(), slot, e);
+        }
+    }
+
+    fn command(&mut self, slot: u32, cmd: Command) {
+        if let Some(s) = self.slots.get(slot as usize).filter(|s| !s.paused) {
+            if let Some(c) = &s.control {
+                c.command(cmd);
+            }
+        }
+    }
+
+    fn is_up(&self, slot: u32) -> bool {
+        self.slots
+            .get(slot as usize)
+            .is_some_and(|s| s.control.is_some())
+    }
+
+    fn start_fresh(&mut self, slot: u32) {
+        if self.is_up(slot) || slot as usize >= self.slots.len() {
+            return;
+        }
+        let core = self.fresh(slot);
+        self.bounce(slot, core);
+    }
+
+    fn health(&self, replicas: usize) -> Option<Health> {
+        let up: Vec<std::cell::Ref<ChordNode>> = self
+            .slots
+            .iter()
+            .filter(|s| s.control.is_some())
+            .map(|s| s.core.borrow())
+            .collect();
+        Some(health(up.iter().map(|r| &**r), replicas))
+    }
+
+    fn traffic(&self) -> Traffic {
+        let p = self.policy.borrow();
+        Traffic {
+            net: p.stats(),
+            per_node: p.per_node.clone(),
+            malformed_dropped: self
+                .slots
+                .iter()
+                .map(|s| s.core.borrow().stats().malformed_dropped)
+                .sum(),
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The turmoil world as a [`FaultBackend`]: each fault applied through the link model
+//! (`links`), the drivers' inputs (pause, clock skew) or turmoil's crash and bounce, and
+//! undone exactly when healed.
+
+use super::super::world::ChordWorld;
+use super::{draws, TurmoilChord, CORE_DRAWS, NAME};
+use crate::scenario::Scenario;
+use faults::{Applied, CutId, Fault, FaultBackend, LinkEffect, LinkRule, NodeSet, Refused};
+use node_core::sim_addr;
+use runtime::Input;
+
+/// What healing an applied fault undoes.
+pub(super) enum Undo {
+    Cuts(Vec<CutId>),
+    Rules(Vec<CutId>),
+    Restart(Vec<u32>),
+    Resume(Vec<u32>),
+    Skews(Vec<(u32, i64)>),
+    Nothing,
+}
+
+/// Why bandwidth cannot be modelled here.
+const NO_BANDWIDTH: &str = "turmoil links have latency but no serialisation rate";
+
+/// Refuse, before running, what this world cannot express in `s`: every scenario fault
+/// maps onto turmoil; the network's bandwidth does not.
+pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
+    match s.network.bandwidth {
+        Some(_) => Err(refuse("bandwidth", NO_BANDWIDTH)),
+        None => Ok(()),
+    }
+}
+
+impl TurmoilChord {
+    fn crash(&mut self, slot: u32) {
+        if !self.is_up(slot) {
+            return;
+        }
+        self.drain();
+        self.sim.crash(sim_addr(slot).ip());
+        let s = &mut self.slots[slot as usize];
+        s.control = None;
+        s.paused = false;
+        self.policy.borrow_mut().up[slot as usize] = false;
+    }
+
+    fn restart(&mut self, slots: &[u32]) {
+        for &slot in slots {
+            if self.is_up(slot) || slot as usize >= self.slots.len() {
+                continue;
+            }
+            let s = &self.slots[slot as usize];
+            let rng = draws(self.seed, slot, s.incarnation, CORE_DRAWS);
+            let core = s.core.borrow().clone().restarted(rng);
+            self.bounce(slot, core);
+        }
+    }
+
+    fn set_paused(&mut self, slots: &[u32], paused: bool) {
+        for &slot in slots {
+            let Some(s) = self.slots.get_mut(slot as usize) else {
+                continue;
+            };
+            if let Some(c) = &s.control {
+                c.send(if paused { Input::Pause } else { Input::Resume });
+                s.paused = paused;
+            }
+        }
+    }
+
+    fn sync_links(&mut self) {
+        let paused: Vec<bool> = self.slots.iter().map(|s| s.paused).collect();
+        self.links.sync(&self.sim, &self.policy.borrow(), &paused);
+    }
+
+    fn rules(&mut self, between: &Option<(Vec<u32>, Vec<u32>)>, effect: LinkEffect) -> Undo {
+        let side = |v: &[u32]| NodeSet::from_slots(v.iter().copied());
+        let rules: Vec<LinkRule> = match between {
+            None => vec![LinkRule::everywhere(effect)],
+            Some((a, b)) => LinkRule::between(&side(a), &side(b), effect).into(),
+        };
+        let mut p = self.policy.borrow_mut();
+        Undo::Rules(rules.into_iter().map(|r| p.net.add_rule(r)).collect())
+    }
+
+    fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Cuts(ids) => ids
+                .into_iter()
+                .for_each(|id| drop(self.policy.borrow_mut().net.remove_cut(id))),
+            Undo::Rules(ids) => ids
+                .into_iter()
+                .for_each(|id| drop(self.policy.borrow_mut().net.remove_rule(id))),
+            Undo::Restart(slots) => self.restart(&slots),
+            Undo::Resume(slots) => self.set_paused(&slots, false),
+            Undo::Skews(old) => old.into_iter().for_each(|(s, k)| self.set_skew(s, k)),
+            Undo::Nothing => {}
+        }
+        self.sync_links();
+    }
+
+    fn set_skew(&mut self, slot: u32, skew_us: i64) {
+        if let Some(s) = self.slots.get_mut(slot as usize) {
+            s.skew_us = skew_us;
+            if let Some(c) = &s.control {
+                c.send(Input::Skew { skew_us });
+            }
+        }
+    }
+}
+
+fn refuse(fault: &'static str, why: &str) -> Refused {
+    Refused {
+        fault,
+        world: NAME,
+        why: why.into(),
+    }
+}
+
+impl FaultBackend for TurmoilChord {
+    fn apply(&mut self, fault: &Fault) -> Result<Applied, Refused> {
+        let n = self.slots.len() as u32;
+        let undo = match fault {
+            Fault::Partition(shape) => {
+                let mut p = self.policy.borrow_mut();
+                Undo::Cuts(
+                    shape
+                        .cuts(n)
+                        .into_iter()
+                        .map(|c| p.net.add_cut(c))
+                        .collect(),
+                )
+            }
+            Fault::Loss {
+                probability,
+                between,
+            } => self.rules(between, LinkEffect::Loss(*probability)),
+            Fault::Latency { latency, between } => {
+                self.rules(between, LinkEffect::Latency(*latency))
+            }
+            Fault::Duplicate { .. } => {
+                return Err(refuse(
+                    "duplicate",
+                    "turmoil delivers each datagram at most once",
+                ))
+            }
+            Fault::Bandwidth { .. } => return Err(refuse("bandwidth", NO_BANDWIDTH)),
+            Fault::Crash { nodes } => {
+                nodes.iter().for_each(|&s| self.crash(s));
+                Undo::Restart(nodes.clone())
+            }
+            Fault::Restart { nodes } => {
+                self.restart(nodes);
+                Undo::Nothing
+            }
+            Fault::Pause { nodes } => {
+                self.set_paused(nodes, true);
+                Undo::Resume(nodes.clone())
+            }
+            Fault::ClockSkew { nodes, skew_ms } => {
+                let old = nodes
+                    .iter()
+                    .filter_map(|&s| self.slots.get(s as usize).map(|x| (s, x.skew_us)))
+                    .collect();
+                nodes
+                    .iter()
+                    .for_each(|&s| self.set_skew(s, Fault::skew_us(*skew_ms)));
+                Undo::Skews(old)
+            }
+        };
+        self.sync_links();
+        let id = self.next_applied;
+        self.next_applied += 1;
+        self.applied.insert(id, undo);
+        Ok(Applied(id))
+    }
+
+    fn heal(&mut self, applied: Applied) {
+        if let Some(undo) = self.applied.remove(&applied.0) {
+            self.undo(undo);
+        }
+    }
+
+    fn heal_all(&mut self) {
+        let all = std::mem::take(&mut self.applied);
+        for (_, undo) in all.into_iter().rev() {
+            self.undo(undo);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The stream driver: [`StreamNet`] (how to bind, accept and connect — tokio's TCP or
+//! turmoil's) and [`run_stream`], which pumps a core over length-prefixed frames
+//! ([`crate::frame`]).
+//!
+//! A connection starts with a hello frame carrying the dialler's advertised address, so a
+//! message that arrives on any connection is handed to the core as coming from the peer's
+//! listening address, and replies reuse the connection. There is at most one connection per
+//! peer in the table; a frame for a peer without one dials it. A connection that fails loses
+//! the frames queued on it, as a network loses datagrams: the core's timeouts deal with it.
+//!
+//! Connection tasks are spawned with `spawn_local`: call [`run_stream`] inside a
+//! [`tokio::task::LocalSet`] (turmoil hosts already run in one).
+
+use crate::clock::Clock;
+use crate::control::Ends;
+use crate::error::RuntimeError;
+use crate::frame::{put_frame, FrameDecoder};
+use crate::pump::{sleep_until, Flow, Pump, Shared};
+use node_core::{put_addr, Addr, Node, Reader};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinSet;
+
+/// How long dialling a peer may take before its queued frames are dropped.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Bytes read from a stream at a time.
+const READ_CHUNK_BYTES: usize = 16 * 1024;
+
+/// A stream network: TCP on tokio, or turmoil's simulated TCP.
+pub trait StreamNet: 'static {
+    /// A connected stream.
+    type Stream: AsyncRead + AsyncWrite + Unpin + 'static;
+    /// A bound listener.
+    type Listener;
+    /// Listen on `addr`.
+    fn bind(addr: Addr) -> impl Future<Output = io::Result<Self::Listener>>;
+    /// Wait for the next connection; must be cancel-safe.
+    fn accept(listener: &Self::Listener) -> impl Future<Output = io::Result<Self::Stream>>;
+    /// Connect to `to`.
+    fn connect(to: Addr) -> impl Future<Output = io::Result<Self::Stream>> + 'static;
+    /// The address `listener` is bound to.
+    fn local_addr(listener: &Self::Listener) -> io::Result<Addr>;
+}
+
+/// tokio's TCP (real sockets).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioTcp;
+
+impl StreamNet for TokioTcp {
+    type Stream = tokio::net::TcpStream;
+    type Listener = tokio::net::TcpListener;
+
+    async fn bind(addr: Addr) -> io::Result<Self::Listener> {
+        tokio::net::TcpListener::bind(addr).await
+    }
+
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn connect(to: Addr) -> io::Result<Self::Stream> {
+        let stream = tokio::net::TcpStream::connect(to).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    fn local_addr(listener: &Self::Listener) -> io::Result<Addr> {
+        listener.local_addr()
+    }
+}
+
+/// What connection tasks tell the driver.
+enum NetEvent {
+    /// A frame from the peer listening at `from`.
+    Frame { from: Addr, body: Vec<u8> },
+    /// An accepted connection said hello: it is the peer at `peer`, reachable through `tx`.
+    Hello {
+        peer: Addr,
+        id: u64,
+        tx: UnboundedSender<Vec<u8>>,
+    },
+    /// Connection `id` to `peer` ended.
+    Closed { peer: Addr, id: u64 },
+}
+
+/// A connection in the table: its id and the queue its task writes from.
+struct Link {
+    id: u64,
+    tx: UnboundedSender<Vec<u8>>,
+}
+
+/// Connections of one driver.
+struct Links<Net: StreamNet> {
+    me: Addr,
+    table: BTreeMap<Addr, Link>,
+    tasks: JoinSet<()>,
+    events: UnboundedSender<NetEvent>,
+    next_id: u64,
+    net: std::marker::PhantomData<Net>,
+}
+
+impl<Net: StreamNet> Links<Net> {
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Queue `body` for `to`, dialling it if there is no connection.
+    fn send(&mut self, to: Addr, body: &[u8]) {
+        let mut frame = Vec::with_capacity(body.len() + 4);
+        put_frame(&mut frame, body);
+        if let Some(link) = self.table.get(&to) {
+            if link.tx.send(frame.clone()).is_ok() {
+                return;
+            }
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        // The receiver is alive: it was just made and is moved into the task below.
+        let _ = tx.send(frame);
+        let id = self.id();
+        self.table.insert(to, Link { id, tx });
+        let (me, events) = (self.me, self.events.clone());
+        self.tasks.spawn_local(dial::<Net>(to, me, id, rx, events));
+    }
+
+    fn accepted(&mut self, stream: Net::Stream) {
+        let id = self.id();
+        self.tasks
+            .spawn_local(answer::<Net>(stream, id, self.events.clone()));
+    }
+
+    fn on_event(&mut self, ev: NetEvent) -> Option<(Addr, Vec<u8>)> {
+        match ev {
+            NetEvent::Frame { from, body } => return Some((from, body)),
+            NetEvent::Hello { peer, id, tx } => {
+                self.table.entry(peer).or_insert(Link { id, tx });
+            }
+            NetEvent::Closed { peer, id } => {
+                if self.table.get(&peer).is_some_and(|l| l.id == id) {
+                    self.table.remove(&peer);
+                }
+            }
+        }
+        while self.tasks.try_join_next().is_some() {}
+        None
+    }
+}
+
+/// Pump `core` over stream connections accepted on `listener` or dialled on demand, where
+/// `me` is the address peers know this node by. Runs until `Stop` or the caller hangs up;
+/// every connection task ends with it.
+pub async fn run_stream<N: Node, Net: StreamNet>(
+    core: Shared<N>,
+    listener: Net::Listener,
+    me: Addr,
+    ends: Ends<N>,
+    clock: Clock,
+) -> Result<(), RuntimeError> {
+    let mut pump = Pump::new(core, clock, ends);
+    let (events, mut inbox) = mpsc::unbounded_channel();
+    let mut links = Links::<Net> {
+        me,
+        table: BTreeMap::new(),
+        tasks: JoinSet::new(),
+        events,
+        next_id: 0,
+        net: std::marker::PhantomData,
+    };
+    let mut out = Vec::new();
+    loop {
+        pump.drain(&mut out);
+        for (to, body) in out.drain(..) {
+            links.send(to, &body);
+        }
+        let wake = pump.wake_at();
+        let listening = !pump.paused();
+        tokio::select! {
+            biased;
+            input = pump.next_input() => {
+                if pump.on_input(input) == Flow::Stop {
+                    return Ok(());
+                }
+            }
+            Some(ev) = inbox.recv(), if listening => {
+                if let Some((from, body)) = links.on_event(ev) {
+                    pump.on_bytes(from, &body);
+                }
+            }
+            got = Net::accept(&listener), if listening => {
+                // A failed accept concerns one would-be peer (aborted, out of descriptors).
+                if let Ok(stream) = got {
+                    links.accepted(stream);
+                }
+            }
+            () = sleep_until(wake) => pump.on_timeout(),
+        }
+    }
+}
+
+/// Connect to `to`, say hello, then carry frames both ways.
+async fn dial<Net: StreamNet>(
+    to: Addr,
+    me: Addr,
+    id: u64,
+    queue: UnboundedReceiver<Vec<u8>>,
+    events: UnboundedSender<NetEvent>,
+) {
+    if let Ok(Ok(mut stream)) = tokio::time::timeout(CONNECT_TIMEOUT, Net::connect(to)).await {
+        let mut hello = Vec::new();
+        put_addr(&mut hello, me);
+        let mut frame = Vec::new();
+        put_frame(&mut frame, &hello);
+        if stream.write_all(&frame).await.is_ok() {
+            let _ = carry(&mut stream, to, FrameDecoder::new(), queue, &events).await;
+        }
+    }
+    let _ = events.send(NetEvent::Closed { peer: to, id });
+}
+
+/// Read an accepted connection's hello, register it, then carry frames both ways.
+async fn answer<Net: StreamNet>(
+    mut stream: Net::Stream,
+    id: u64,
+    events: UnboundedSender<NetEvent>,
+) {
+    let mut decoder = FrameDecoder::new();
+    let mut buf = vec![0u8; READ_CHUNK_BYTES];
+    let peer = loop {
+        match decoder.next_frame() {
+            Ok(Some(hello)) => match Reader::new(&hello).addr() {
+                Ok(peer) => break peer,
+                Err(_) => return,
+            },
+            Ok(None) => {}
+            Err(_) => return,
+        }
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => decoder.push(&buf[..n]),
+        }
+    };
+    let (tx, queue) = mpsc::unbounded_channel();
+    if events.send(NetEvent::Hello { peer, id, tx }).is_err() {
+        return;
+    }
+    let _ = carry(&mut stream, peer, decoder, queue, &events).await;
+    let _ = events.send(NetEvent::Closed { peer, id });
+}
+
+/// Write queued frames and forward received ones until either side ends.
+async fn carry<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    peer: Addr,
+    mut decoder: FrameDecoder,
+    mut queue: UnboundedReceiver<Vec<u8>>,
+    events: &UnboundedSender<NetEvent>,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; READ_CHUNK_BYTES];
+    let mut writing = true;
+    loop {
+        while let Some(body) = decoder
+            .next_frame()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+        {
+            if events.send(NetEvent::Frame { from: peer, body }).is_err() {
+                return Ok(());
+            }
+        }
+        tokio::select! {
+            biased;
+            frame = queue.recv(), if writing => match frame {
+                Some(frame) => stream.write_all(&frame).await?,
+                None => writing = false,
+            },
+            got = stream.read(&mut buf) => match got? {
+                0 => return Ok(()),
+                n => decoder.push(&buf[..n]),
+            },
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The drivers on real tokio sockets over loopback: UDP and length-prefixed TCP.
+
+mod support;
+
+use node_core::Addr;
+use runtime::{
+    channel, run_datagram, run_stream, Clock, Control, Input, Shared, StreamNet, Tap, Tapped,
+    TokioTcp, Verdict,
+};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+use support::{Echo, Event, Msg, Ping};
+use tokio::task::LocalSet;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn next_got(ctl: &mut Control<Echo>) -> (Addr, Msg) {
+    loop {
+        let e = tokio::time::timeout(WAIT, ctl.event())
+            .await
+            .expect("an event within the guard time")
+            .expect("driver alive");
+        if let Event::Got { from, msg } = e.event {
+            return (from, msg);
+        }
+    }
+}
+
+fn echo() -> Shared<Echo> {
+    Rc::new(RefCell::new(Echo::new(None)))
+}
+
+/// Loses every other datagram it sends (the second, the fourth…).
+struct EveryOther(bool);
+
+impl Tap for EveryOther {
+    fn on_send(&mut self, _to: Addr, _bytes: &[u8]) -> Verdict {
+        self.0 = !self.0;
+        if self.0 {
+            Verdict::Pass
+        } else {
+            Verdict::Drop
+        }
+    }
+    fn on_recv(&mut self, _from: Addr, _bytes: &[u8]) {}
+}
+
+#[tokio::test]
+async fn udp_driver_answers_counts_malformed_input_and_taps_drop_sends() {
+    LocalSet::new()
+        .run_until(async {
+            let a_sock = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let b_sock = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let (a_addr, b_addr) = (
+                a_sock.local_addr().expect("a"),
+                b_sock.local_addr().expect("b"),
+            );
+            let (mut a, a_ends) = channel::<Echo>();
+            let (mut b, b_ends) = channel::<Echo>();
+            let a_run = tokio::task::spawn_local(run_datagram(
+                echo(),
+                Tapped::new(a_sock, EveryOther(false)),
+                a_ends,
+                Clock::new(),
+            ));
+            let b_run =
+                tokio::task::spawn_local(run_datagram(echo(), b_sock, b_ends, Clock::new()));
+            for n in 1..=4 {
+                a.command(Ping { to: b_addr, n });
+            }
+            // Pings 1 and 3 pass the tap; 2 and 4 are lost.
+            assert_eq!(next_got(&mut b).await, (a_addr, Msg::Ping(1)));
+            assert_eq!(next_got(&mut b).await, (a_addr, Msg::Ping(3)));
+            assert_eq!(next_got(&mut a).await, (b_addr, Msg::Pong(1)));
+            assert_eq!(next_got(&mut a).await, (b_addr, Msg::Pong(3)));
+            let raw = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            raw.send_to(&[9, 9], b_addr).await.expect("send");
+            let e = tokio::time::timeout(WAIT, b.event())
+                .await
+                .expect("in time");
+            assert_eq!(e.map(|s| s.event), Some(Event::Malformed));
+            assert!(a.send(Input::Stop) && b.send(Input::Stop));
+            assert!(a_run.await.expect("joined").is_ok());
+            assert!(b_run.await.expect("joined").is_ok());
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn tcp_driver_frames_messages_names_peers_by_listen_address_and_redials() {
+    LocalSet::new()
+        .run_until(async {
+            let a_l = TokioTcp::bind("127.0.0.1:0".parse().expect("addr"))
+                .await
+                .expect("bind");
+            let b_l = TokioTcp::bind("127.0.0.1:0".parse().expect("addr"))
+                .await
+                .expect("bind");
+            let a_addr = TokioTcp::local_addr(&a_l).expect("a");
+            let b_addr = TokioTcp::local_addr(&b_l).expect("b");
+            let (mut a, a_ends) = channel::<Echo>();
+            let (mut b, b_ends) = channel::<Echo>();
+            let _a_run = tokio::task::spawn_local(run_stream::<_, TokioTcp>(
+                echo(),
+                a_l,
+                a_addr,
+                a_ends,
+                Clock::new(),
+            ));
+            let b_run = tokio::task::spawn_local(run_stream::<_, TokioTcp>(
+                echo(),
+                b_l,
+                b_addr,
+                b_ends,
+                Clock::new(),
+            ));
+            for n in 1..=3 {
+                a.command(Ping { to: b_addr, n });
+            }
+            for n in 1..=3 {
+                assert_eq!(next_got(&mut b).await, (a_addr, Msg::Ping(n)));
+                assert_eq!(next_got(&mut a).await, (b_addr, Msg::Pong(n)));
+            }
+            // B stops (its connections close) and comes back on the same port: A redials.
+            assert!(b.send(Input::Stop));
+            assert!(b_run.await.expect("joined").is_ok());
+            let b_l = TokioTcp::bind(b_addr).await.expect("rebind");
+            let (mut b, b_ends) = channel::<Echo>();
+            let _b_run = tokio::task::spawn_local(run_stream::<_, TokioTcp>(
+                echo(),
+                b_l,
+                b_addr,
+                b_ends,
+                Clock::new(),
+            ));
+            let mut n = 10;
+            let got = loop {
+                a.command(Ping { to: b_addr, n });
+                let polled =
+                    tokio::time::timeout(Duration::from_millis(200), next_got(&mut b)).await;
+                if let Ok(got) = polled {
+                    break got;
+                }
+                n += 1;
+                assert!(n < 60, "B never heard from A again");
+            };
+            assert_eq!(got.0, a_addr);
+        })
+        .await;
+}
