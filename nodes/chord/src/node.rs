@@ -273,9 +273,7 @@ impl ChordNode {
             }
             Lookup::at_final(op, key, purpose, succ)
         } else {
-            let cands = self
-                .routing
-                .closest_preceding(key, self.cfg.lookup_candidates);
+            let cands = self.routing.closest_preceding(key, usize::MAX);
             let me = self.me();
             Lookup::routing(op, key, purpose, (me, self.routing.successors()), cands)
         };

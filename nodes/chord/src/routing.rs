@@ -144,7 +144,7 @@ impl Routing {
 
     /// Known nodes strictly between this node and `key`, closest to `key` first, at most `max`.
     pub fn closest_preceding(&self, key: Id, max: usize) -> Vec<NodeRef> {
-        let mut out: Vec<NodeRef> = Vec::with_capacity(max + 1);
+        let mut out: Vec<NodeRef> = Vec::new();
         let known = self
             .fingers
             .iter()

@@ -85,7 +85,16 @@ fn lookups(w: &mut World<ChordNode>, count: u64, seed: u64) -> (u64, f64, f64) {
             hops += u64::from(h);
             timeouts += u64::from(to);
             let truth = ids[successor_index(&ids, keys[op as usize])];
-            bad += u64::from(!matches!(result, OpResult::Found(n) if n.id == truth));
+            let ok = matches!(result, OpResult::Found(n) if n.id == truth);
+            if !ok && std::env::var("SCRATCH").is_ok() {
+                let k = keys[op as usize];
+                let i = successor_index(&ids, k);
+                eprintln!(
+                    "op {op} key {k} result {result:?} hops {h} to {to} truth {truth} pred {}",
+                    ids[(i + ids.len() - 1) % ids.len()]
+                );
+            }
+            bad += u64::from(!ok);
         }
     });
     assert_eq!(done, count, "every lookup finishes (bad so far {bad})");
@@ -242,4 +251,30 @@ fn a_malformed_datagram_is_dropped_and_counted() {
         (true, true),
         "the node keeps working"
     );
+}
+
+/// Regression: the originator seeded its lookup with only the 8 known nodes closest to the
+/// key; when all 8 were dead the lookup failed although farther live nodes were known.
+#[test]
+fn a_lookup_falls_back_to_farther_local_candidates_when_the_closest_eight_are_dead() {
+    let cfg = Config {
+        successor_list_len: 20,
+        ..Config::default()
+    };
+    let mut w = ring(300, &cfg, 5);
+    for i in w.up_slots().collect::<Vec<_>>() {
+        w.command(i, Command::Maintenance(false)).expect("up");
+    }
+    let mut rng = Rng::seed(6);
+    let mut slots: Vec<u32> = w.up_slots().collect();
+    rng.shuffle(&mut slots);
+    for &i in &slots[..150] {
+        w.crash(i);
+    }
+    let (bad, _, timeouts) = lookups(&mut w, 3000, 7);
+    assert_eq!(
+        bad, 0,
+        "no lookup fails with half the nodes dead and r = 20"
+    );
+    assert!(timeouts > 1.0, "dead fingers cost timeouts: {timeouts}");
 }
