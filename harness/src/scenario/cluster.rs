@@ -97,7 +97,7 @@ impl Default for ChordConfig {
             check_predecessor_every: Dur(Duration::from_secs(2)),
             replicate_every: Dur(Duration::from_secs(5)),
             rpc_timeout: Dur(Duration::from_millis(500)),
-            lookup_candidates: 8,
+            lookup_candidates: 32,
         }
     }
 }

@@ -36,7 +36,10 @@ pub struct Config {
     pub replicate_every: Duration,
     /// How long to wait for any reply.
     pub rpc_timeout: Duration,
-    /// Most candidates a lookup reply carries.
+    /// Most candidates a lookup reply carries. The default (32) covers a node's whole
+    /// preceding table (fingers and successor list) in rings up to ~10,000 nodes with r = 20,
+    /// the iterative equivalent of the paper's "try the next finger or successor": with 8, a
+    /// reply whose 8 candidates all died left the lookup without a route at half failures.
     pub lookup_candidates: usize,
     /// Fallback order on timeouts.
     pub lookup_order: LookupOrder,
@@ -58,7 +61,7 @@ impl Default for Config {
             check_predecessor_every: Duration::from_secs(2),
             replicate_every: Duration::from_secs(5),
             rpc_timeout: Duration::from_millis(500),
-            lookup_candidates: 8,
+            lookup_candidates: 32,
             lookup_order: LookupOrder::ClosestFirst,
             join_retry: Duration::from_secs(2),
             rejoin_every: Duration::from_secs(5),
