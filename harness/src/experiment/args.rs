@@ -75,9 +75,9 @@ pub struct MassiveFailureArgs {
     /// Candidates the probe-ahead lookup order pings alongside each request.
     #[arg(long, default_value_t = 3)]
     pub probes: usize,
-    /// Milliseconds between successive joins while the ring is built.
-    #[arg(long)]
-    pub join_every_ms: Option<u64>,
+    /// Join pacing in seconds: with i nodes in the ring the next joins after this / i.
+    #[arg(long, default_value_t = 5.0)]
+    pub join_load_s: f64,
     /// Worker threads (seeds run in parallel); default: available cores.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -108,7 +108,7 @@ fn defaults(preset: Preset) -> Defaults {
             successors: 20,
             replicas: 3,
             fractions: tenths,
-            lookups: 10_000,
+            lookups: 2_500,
             keys: 0,
             seeds: 4,
         },
@@ -133,20 +133,14 @@ fn defaults(preset: Preset) -> Defaults {
     }
 }
 
-/// Join spacing: 50 ms up to 1,000 nodes, then shrinking so the join phase stays ~50 s.
-fn join_every_ms(nodes: u32) -> u64 {
-    (50_000 / u64::from(nodes.max(1))).clamp(5, 50)
-}
-
 impl MassiveFailureArgs {
     /// Resolve the options against the preset's defaults; refuse worlds other than `sim`
     /// and out-of-range values.
     pub fn params(&self, progress: ProgressBar) -> Result<Params, ExperimentError> {
         if !matches!(self.world, WorldArg::Sim) {
-            return Err(ExperimentError::UnsupportedWorld(format!(
-                "{:?}",
-                self.world
-            )));
+            let name = self.world.to_possible_value();
+            let name = name.as_ref().map_or("?", |v| v.get_name());
+            return Err(ExperimentError::UnsupportedWorld(name.to_owned()));
         }
         let d = defaults(self.preset);
         let usage = |m: &str| Err(ExperimentError::Usage(m.to_owned()));
@@ -161,6 +155,9 @@ impl MassiveFailureArgs {
             self.successors.unwrap_or(d.successors),
         );
         let replicas = self.replicas.unwrap_or(d.replicas);
+        if !(0.001..=3600.0).contains(&self.join_load_s) {
+            return usage("--join-load-s takes 0.001 to 3600 seconds");
+        }
         if nodes < 2 || seeds == 0 || lookups == 0 || successors == 0 || replicas == 0 {
             return usage("--nodes needs at least 2; --seeds, --lookups, --successors and --replicas at least 1");
         }
@@ -175,7 +172,7 @@ impl MassiveFailureArgs {
             keys: self.keys.unwrap_or(d.keys),
             seeds: (0..u64::from(seeds)).map(|i| self.seed + i).collect(),
             probes: self.probes,
-            join_every: Duration::from_millis(self.join_every_ms.unwrap_or(join_every_ms(nodes))),
+            join_load: Duration::from_secs_f64(self.join_load_s),
             threads: self.threads.unwrap_or(cores).max(1),
             progress,
         })

@@ -4,24 +4,31 @@
 //! - [`args`]: the command line, presets and their defaults, resolved into [`Params`].
 //! - [`ring`]: building a stabilised ring once per seed; failing a fraction of it.
 //! - [`ops`]: issuing a batch of lookups / gets / puts and collecting what each did.
-//! - [`ton`]: `ton-table2`, Chord ToN 2003 Table II (frozen stabilisation).
+//! - [`ton`]: `ton-table2`, Chord ToN 2003 Table II (frozen stabilisation);
+//!   [`ton_report`] sets it beside the paper.
 //! - [`cfs`]: `cfs`, five replicas, fetches right after servers stop.
 //! - [`fig11`]: `sigcomm-fig11`, no replication, lookups after stabilisation.
+//! - [`grid`]: seeds and fractions on worker threads.
 //! - [`stats`]: mean and 95% intervals (Student t, Wilson, binomial).
 //! - [`report`]: the table, `results.csv`, `results.json`, targets.
 //! - [`plot`]: the SVG plot.
 //!
-//! Seeds run in parallel on worker threads; each seed's run is deterministic.
+//! Every (seed, fraction) cell is deterministic, whatever the number of threads.
 
 pub mod args;
 pub mod cfs;
 pub mod fig11;
+pub mod grid;
 pub mod ops;
 pub mod plot;
 pub mod report;
 pub mod ring;
 pub mod stats;
 pub mod ton;
+pub mod ton_report;
+
+#[cfg(test)]
+mod tests;
 
 pub use args::{ExperimentCmd, MassiveFailureArgs, Preset};
 
@@ -120,9 +127,9 @@ pub struct Params {
     pub seeds: Vec<u64>,
     /// Candidates pinged per request by the probe-ahead order.
     pub probes: usize,
-    /// Delay between joins while building.
-    #[serde(rename = "join_every_ms", serialize_with = "as_millis")]
-    pub join_every: Duration,
+    /// Join pacing while building (see [`ring::RingSpec::join_load`]).
+    #[serde(rename = "join_load_ms", serialize_with = "as_millis")]
+    pub join_load: Duration,
     /// Worker threads.
     #[serde(skip)]
     pub threads: usize,
@@ -131,6 +138,7 @@ pub struct Params {
     pub progress: ProgressBar,
 }
 
+/// Serialise a duration as whole milliseconds.
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }
@@ -146,36 +154,6 @@ impl Params {
         self.progress.set_message(what);
         self.progress.inc(1);
     }
-}
-
-/// Run `f` once per seed on up to `params.threads` threads; results in seed order.
-pub fn for_each_seed<T: Send>(
-    params: &Params,
-    f: fn(&Params, u64) -> Result<T, ExperimentError>,
-) -> Result<Vec<T>, ExperimentError> {
-    let n = params.seeds.len();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let worker = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&seed) = params.seeds.get(i) else {
-                return done;
-            };
-            done.push((i, f(params, seed)));
-        }
-    };
-    let mut results: Vec<(usize, Result<T, ExperimentError>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..params.threads.min(n))
-            .map(|_| s.spawn(worker))
-            .collect();
-        let joined = handles.into_iter().map(|h| h.join());
-        joined
-            .flat_map(|r| r.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Run the preset `params` names.
@@ -215,8 +193,10 @@ pub fn main(cmd: &ExperimentCmd) -> i32 {
             return e.exit_code();
         }
     };
-    let seeds = &params.seeds;
-    println!("SEEDS={}..={}", seeds[0], seeds[seeds.len() - 1]);
+    let (first, last) = (params.seeds.first(), params.seeds.last());
+    if let (Some(first), Some(last)) = (first, last) {
+        println!("SEEDS={first}..={last}");
+    }
     let report = run(&params);
     params.progress.finish_and_clear();
     let report = match report {
@@ -226,12 +206,13 @@ pub fn main(cmd: &ExperimentCmd) -> i32 {
             return e.exit_code();
         }
     };
-    println!("{}", report.render());
     let dir = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results/massive-failure").join(params.preset.name()));
-    match report.write(&dir) {
+    let written = report.write(&dir);
+    println!("{}", report.render());
+    match written {
         Ok(paths) => paths.iter().for_each(|p| println!("wrote {}", p.display())),
         Err(e) => {
             eprintln!("{e}");

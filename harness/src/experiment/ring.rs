@@ -12,6 +12,12 @@ use std::time::Duration;
 /// The world every experiment runs in.
 pub type ChordWorld = World<ChordNode>;
 
+/// Fingers a lookup reply may carry besides the successor list: every distinct finger of a
+/// ring of up to 2^40 nodes, so a reply is the replier's whole preceding routing table (as
+/// in the papers' fallback "next best finger or successor"). `Config`'s default of 8 makes
+/// a lookup whose first 8 candidates are dead fail.
+pub const FINGER_CANDIDATES: usize = 40;
+
 /// How often the settling phase checks whether the ring is stable.
 const CHECK_EVERY: Duration = Duration::from_secs(5);
 
@@ -25,8 +31,10 @@ pub struct RingSpec {
     pub nodes: u32,
     /// Node configuration.
     pub cfg: Config,
-    /// Delay between successive joins.
-    pub join_every: Duration,
+    /// Join pacing: with `i` nodes in the ring the next join comes `join_load / i` later
+    /// (at least 1 ms), so each gap sees about one join per `join_load`. Faster joins, above
+    /// all into a small ring, can leave interleaved chains that take minutes to merge.
+    pub join_load: Duration,
     /// Seed of the world and of every node's RNG.
     pub seed: u64,
 }
@@ -51,8 +59,8 @@ impl Stability {
     }
 }
 
-/// Build the ring: node 0 creates it, the others join one per `join_every` through a random
-/// earlier node; then settle until every successor list and finger is correct.
+/// Build the ring: node 0 creates it, the others join paced by [`RingSpec::join_load`]
+/// through a random earlier node; then settle until every successor list and finger is correct.
 pub fn build(spec: &RingSpec) -> Result<ChordWorld, ExperimentError> {
     let latency = Latency::Uniform {
         min: Duration::from_millis(10),
@@ -70,7 +78,7 @@ pub fn build(spec: &RingSpec) -> Result<ChordWorld, ExperimentError> {
     }
     command(&mut w, 0, Command::Create)?;
     for i in 1..spec.nodes {
-        settle(&mut w, spec.join_every);
+        settle(&mut w, (spec.join_load / i).max(Duration::from_millis(1)));
         let via = sim_addr(rng.below(u64::from(i)) as u32);
         command(&mut w, i, Command::Join { via })?;
     }
@@ -172,11 +180,19 @@ pub fn set_maintenance(w: &mut ChordWorld, on: bool) -> Result<(), ExperimentErr
     Ok(())
 }
 
-/// Crash `round(fraction · live)` live nodes chosen by `rng`; returns the crashed slots.
+/// The generator of the cell (`seed`, `fraction`): which nodes fail and what is looked up
+/// depend on the fraction itself, not on its place in the `--fail` list.
+pub fn cell_rng(seed: u64, fraction: f64) -> Rng {
+    Rng::seed(seed).fork(fraction.to_bits())
+}
+
+/// Crash `round(fraction · live)` live nodes chosen by `rng`, always leaving one; returns
+/// the crashed slots.
 pub fn fail_fraction(w: &mut ChordWorld, fraction: f64, rng: &mut Rng) -> Vec<u32> {
     let mut slots = live_slots(w);
     rng.shuffle(&mut slots);
-    let count = ((fraction * slots.len() as f64).round() as usize).min(slots.len());
+    let count = (fraction * slots.len() as f64).round() as usize;
+    let count = count.min(slots.len().saturating_sub(1));
     let failed: Vec<u32> = slots[..count].to_vec();
     for &i in &failed {
         w.crash(i);
