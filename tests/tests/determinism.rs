@@ -1,8 +1,8 @@
 //! Same scenario and seed ⇒ byte-identical `history.jsonl`; different seeds ⇒ different runs.
 
-use harness::history;
-use harness::run::run;
-use harness::scenario::{parse, World};
+mod support;
+
+use harness::scenario::World;
 
 const SCENARIO: &str = "\
 name: determinism
@@ -27,11 +27,7 @@ checks:
 ";
 
 fn history_bytes(seed: u64) -> Vec<u8> {
-    let s = parse(SCENARIO, "determinism.yaml").expect("valid scenario");
-    let outcome = run(&s, World::Sim, seed).expect("runs");
-    let mut out = Vec::new();
-    history::write(&mut out, &outcome.execution.records).expect("in-memory write");
-    out
+    support::replay::history_bytes(SCENARIO, "determinism.yaml", World::Sim, seed)
 }
 
 #[test]

@@ -3,9 +3,9 @@
 //! exercises every fault the world maps: partitions, pause, loss, latency, crash/restart,
 //! churn.
 
-use harness::history;
-use harness::run::run;
-use harness::scenario::{parse, World};
+mod support;
+
+use harness::scenario::World;
 
 const SCENARIO: &str = "\
 name: turmoil-replay
@@ -37,11 +37,7 @@ checks:
 ";
 
 fn history_bytes(seed: u64) -> Vec<u8> {
-    let s = parse(SCENARIO, "turmoil-replay.yaml").expect("valid scenario");
-    let outcome = run(&s, World::Turmoil, seed).expect("runs");
-    let mut out = Vec::new();
-    history::write(&mut out, &outcome.execution.records).expect("in-memory write");
-    out
+    support::replay::history_bytes(SCENARIO, "turmoil-replay.yaml", World::Turmoil, seed)
 }
 
 #[test]
