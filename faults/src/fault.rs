@@ -2,6 +2,7 @@
 //! world implements to apply and heal them.
 
 use crate::{Latency, Shape};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// One fault, resolved to node slots. Healing undoes it (see [`FaultBackend::heal`]).
@@ -84,6 +85,48 @@ impl Fault {
 /// Names an applied fault so that it can be healed on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Applied(pub u64);
+
+/// What a backend must undo for each applied fault, keyed by the handle it gave out.
+#[derive(Clone, Debug)]
+pub struct Ledger<U> {
+    next: u64,
+    undo: BTreeMap<u64, U>,
+}
+
+impl<U> Default for Ledger<U> {
+    fn default() -> Self {
+        Ledger {
+            next: 0,
+            undo: BTreeMap::new(),
+        }
+    }
+}
+
+impl<U> Ledger<U> {
+    /// The next number of the handle sequence (also usable as a restart counter).
+    pub fn next_number(&mut self) -> u64 {
+        let n = self.next;
+        self.next += 1;
+        n
+    }
+
+    /// Remember `undo` and return the handle that heals it.
+    pub fn record(&mut self, undo: U) -> Applied {
+        let id = self.next_number();
+        self.undo.insert(id, undo);
+        Applied(id)
+    }
+
+    /// The undo of `applied`, once (`None` if already healed).
+    pub fn take(&mut self, applied: Applied) -> Option<U> {
+        self.undo.remove(&applied.0)
+    }
+
+    /// Every outstanding undo, newest first.
+    pub fn take_all(&mut self) -> Vec<U> {
+        std::mem::take(&mut self.undo).into_values().rev().collect()
+    }
+}
 
 /// A world cannot express a fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -27,7 +27,7 @@ pub mod sim;
 
 pub use churn::{ChurnModel, ChurnStep, Session};
 pub use cut::Cut;
-pub use fault::{Applied, Fault, FaultBackend, Refused, Timed};
+pub use fault::{Applied, Fault, FaultBackend, Ledger, Refused, Timed};
 pub use latency::Latency;
 pub use network::{CutId, LinkEffect, LinkRule, NetConfig, Network};
 pub use node_set::NodeSet;

@@ -55,8 +55,7 @@ impl<N: Node> World<N> {
                 continue;
             }
             let old = self.graves.get_mut(slot as usize).and_then(Option::take);
-            let n = self.next_applied;
-            self.next_applied += 1;
+            let n = self.applied.next_number();
             let node = restarter(slot, n, old);
             // The slot exists (checked above), so restart cannot fail.
             let _ = self.restart(slot, node);
@@ -144,21 +143,17 @@ impl<N: Node> FaultBackend for World<N> {
                 Undo::Skews(old)
             }
         };
-        let id = self.next_applied;
-        self.next_applied += 1;
-        self.applied.insert(id, undo);
-        Ok(Applied(id))
+        Ok(self.applied.record(undo))
     }
 
     fn heal(&mut self, applied: Applied) {
-        if let Some(undo) = self.applied.remove(&applied.0) {
+        if let Some(undo) = self.applied.take(applied) {
             self.undo(undo);
         }
     }
 
     fn heal_all(&mut self) {
-        let all = std::mem::take(&mut self.applied);
-        for (_, undo) in all.into_iter().rev() {
+        for undo in self.applied.take_all() {
             self.undo(undo);
         }
     }

@@ -41,8 +41,7 @@ pub struct World<N: Node> {
     /// Builds the node that restarts in a slot from its crashed state (see [`World::set_restarter`]).
     pub(crate) restarter: Option<Restarter<N>>,
     /// Undo information of applied faults (see `FaultBackend`).
-    pub(crate) applied: std::collections::BTreeMap<u64, super::backend::Undo>,
-    pub(crate) next_applied: u64,
+    pub(crate) applied: crate::Ledger<super::backend::Undo>,
 }
 
 /// Builds a restarted node for `slot` (its `n`-th restart) from its crashed state, keeping
@@ -66,7 +65,6 @@ where
             graves: self.graves.clone(),
             restarter: self.restarter.clone(),
             applied: self.applied.clone(),
-            next_applied: self.next_applied,
         }
     }
 }
@@ -89,7 +87,6 @@ impl<N: Node> World<N> {
             graves: Vec::new(),
             restarter: None,
             applied: Default::default(),
-            next_applied: 0,
         }
     }
 

@@ -32,7 +32,6 @@ use links::{LinkTable, LinkTap, Policy};
 use node_core::{sim_addr, Instant, Rng};
 use runtime::{channel, run_datagram, Clock, Control, Ends, Input, Shared, Tapped};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -74,8 +73,7 @@ pub struct TurmoilChord {
     cfg: chord::Config,
     rng: Rng,
     seed: u64,
-    applied: BTreeMap<u64, Undo>,
-    next_applied: u64,
+    applied: faults::Ledger<Undo>,
     pending: Vec<(Instant, u32, Event)>,
 }
 
@@ -124,8 +122,7 @@ impl TurmoilChord {
             cfg: cfg.clone(),
             rng,
             seed,
-            applied: BTreeMap::new(),
-            next_applied: 0,
+            applied: faults::Ledger::default(),
             pending: Vec::new(),
         };
         // Mean of turmoil's capped exponential on [min, max] ≈ min + 0.43·(max − min), near

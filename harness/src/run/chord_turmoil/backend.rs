@@ -169,21 +169,17 @@ impl FaultBackend for TurmoilChord {
             }
         };
         self.sync_links();
-        let id = self.next_applied;
-        self.next_applied += 1;
-        self.applied.insert(id, undo);
-        Ok(Applied(id))
+        Ok(self.applied.record(undo))
     }
 
     fn heal(&mut self, applied: Applied) {
-        if let Some(undo) = self.applied.remove(&applied.0) {
+        if let Some(undo) = self.applied.take(applied) {
             self.undo(undo);
         }
     }
 
     fn heal_all(&mut self) {
-        let all = std::mem::take(&mut self.applied);
-        for (_, undo) in all.into_iter().rev() {
+        for undo in self.applied.take_all() {
             self.undo(undo);
         }
     }
