@@ -14,7 +14,9 @@ use std::time::Duration;
 
 const INITIAL: u32 = 12;
 const SPARE: u32 = 8;
-const KEYS: u64 = 40;
+/// Enough keys that every initial node is primary for some, so with one replica any
+/// single crash loses data and shrinking can reach a one-crash schedule.
+const KEYS: u64 = 160;
 
 /// One churn step, `gap_ms` after the previous one.
 #[derive(Clone, Debug)]
@@ -254,6 +256,14 @@ fn shrinking_reduces_a_failing_churn_schedule_to_a_single_crash() {
         failure_persistence: None,
         ..RunnerConfig::default()
     });
+    let ring = Ring::new(&weak, 11);
+    for slot in ring.live() {
+        let node = ring.world.node(slot).expect("live");
+        assert!(
+            (0..KEYS).any(|op| node.holds(Id::of_key(&format!("key-{op}"), 160))),
+            "slot {slot} holds no key, so crashing it alone loses nothing"
+        );
+    }
     let strategy = proptest::collection::vec(churn(), 0..12);
     let result = runner.run(&strategy, |schedule| {
         let mut ring = Ring::new(&weak, 11);
