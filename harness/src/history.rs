@@ -89,6 +89,10 @@ pub enum Record {
         action: String,
         /// What the fault is, as the scenario says it.
         fault: String,
+        /// For an applied partition: the node slots grouped by what they can reach, each
+        /// side in slot order (absent for other faults, heals and older histories).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sides: Option<Vec<Vec<u32>>>,
     },
     /// A probe of the global ring state (only recorded when it changes).
     Ring {
@@ -206,6 +210,13 @@ mod tests {
                 t_us: 4,
                 action: "apply".into(),
                 fault: "partition halves".into(),
+                sides: Some(vec![vec![0, 1], vec![2, 3]]),
+            },
+            Record::Fault {
+                t_us: 4,
+                action: "heal".into(),
+                fault: "partition halves".into(),
+                sides: None,
             },
             Record::Ring {
                 t_us: 5,
@@ -218,6 +229,14 @@ mod tests {
         let mut f = std::fs::File::create(&path).expect("create");
         write(&mut f, &recs).expect("write");
         assert_eq!(read(&path).expect("read"), recs);
+    }
+
+    #[test]
+    fn fault_records_without_sides_are_written_and_read_as_before() {
+        let old = r#"{"type":"fault","t_us":4,"action":"heal","fault":"x"}"#;
+        let rec: Record = serde_json::from_str(old).expect("old fault record");
+        assert!(matches!(rec, Record::Fault { sides: None, .. }));
+        assert_eq!(serde_json::to_string(&rec).expect("json"), old);
     }
 
     #[test]

@@ -66,6 +66,12 @@ const MALFORMED: &[(&str, &str, &str)] = &[
         "crash: { nodes: [n33], restart: 5s }",
         "n33",
     ),
+    (
+        "lookup_correct: {}",
+        "lookup_correct: { from: 50s }",
+        "after the end",
+    ),
+    ("lookup_correct: {}", "lookup_correct: { form: 5s }", "form"),
 ];
 
 #[test]

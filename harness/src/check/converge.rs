@@ -79,12 +79,14 @@ mod tests {
                 t_us: 10,
                 action: "apply".into(),
                 fault: "x".into(),
+                sides: None,
             },
             ring(11, false),
             Record::Fault {
                 t_us: 20,
                 action: "heal".into(),
                 fault: "x".into(),
+                sides: None,
             },
             ring(25, true),
         ];
@@ -102,6 +104,7 @@ mod tests {
                 t_us: 5,
                 action: "heal".into(),
                 fault: "x".into(),
+                sides: None,
             },
             ring(6, true),
             ring(7, false),
@@ -113,6 +116,7 @@ mod tests {
                 t_us: 5,
                 action: "heal".into(),
                 fault: "x".into(),
+                sides: None,
             },
         ];
         assert_eq!(convergence(&h).converged_at_us, Some(5));

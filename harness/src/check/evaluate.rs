@@ -1,7 +1,8 @@
 //! Turn a scenario's `checks:` into verdicts over a recorded history.
 
+use super::availability::{availability, verdict as availability_verdict};
 use super::converge::convergence;
-use super::lookup::lookup_stats;
+use super::lookup::{lookup_stats, lookup_stats_from};
 use super::{Kind, Verdict};
 use crate::history::Record;
 use crate::scenario::Check;
@@ -10,7 +11,10 @@ use crate::scenario::Check;
 pub fn applies_to_chord(check: &Check) -> bool {
     matches!(
         check,
-        Check::LookupCorrect { .. } | Check::PathLength { .. } | Check::Converge { .. }
+        Check::LookupCorrect { .. }
+            | Check::PathLength { .. }
+            | Check::Converge { .. }
+            | Check::Availability { .. }
     )
 }
 
@@ -22,21 +26,25 @@ pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
         .map(|check| {
             let name = check.name().to_string();
             match check {
-                Check::LookupCorrect { min_success } => {
-                    let rate = stats.success_rate();
+                Check::LookupCorrect { min_success, from } => {
+                    let (judged, scope) = match from {
+                        Some(f) => (lookup_stats_from(records, f.as_us()), format!(" invoked at or after {f}")),
+                        None => (stats.clone(), String::new()),
+                    };
+                    let rate = judged.success_rate();
                     Verdict {
                         check: name,
                         kind: Kind::Correctness,
                         passed: rate >= min_success.get(),
                         detail: format!(
-                            "{} of {} lookups correct ({:.4}; need {}); {} wrong, {} failed, {} unfinished",
-                            stats.correct,
-                            stats.total,
+                            "{} of {} lookups{scope} correct ({:.4}; need {}); {} wrong, {} failed, {} unfinished",
+                            judged.correct,
+                            judged.total,
                             rate,
                             min_success.get(),
-                            stats.wrong,
-                            stats.failed,
-                            stats.unknown
+                            judged.wrong,
+                            judged.failed,
+                            judged.unknown
                         ),
                     }
                 }
@@ -63,6 +71,7 @@ pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
                         },
                     }
                 }
+                Check::Availability { min, side } => availability_verdict(&availability(records), *min, *side),
                 other => Verdict {
                     check: name,
                     kind: Kind::Correctness,
@@ -72,4 +81,93 @@ pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::OpKind;
+    use crate::scenario::{Dur, Probability, Side};
+
+    fn invoke(t_us: u64, op: u64) -> Record {
+        Record::Invoke {
+            t_us,
+            op,
+            node: 0,
+            f: OpKind::Lookup,
+            key: "40".into(),
+            value: None,
+        }
+    }
+    fn answer(t_us: u64, op: u64, id: &str) -> Record {
+        Record::Ok {
+            t_us,
+            op,
+            answer: Some(id.into()),
+            value: None,
+            hops: 2,
+            timeouts: 0,
+        }
+    }
+
+    #[test]
+    fn lookup_correct_from_judges_only_later_lookups_and_says_so() {
+        let h = vec![
+            Record::Member {
+                t_us: 0,
+                node: 0,
+                id: "50".into(),
+                up: true,
+            },
+            invoke(1_000_000, 1),
+            answer(1_100_000, 1, "10"),
+            invoke(2_000_000, 2),
+            answer(2_100_000, 2, "50"),
+        ];
+        let check = |from| Check::LookupCorrect {
+            min_success: Probability::ONE,
+            from,
+        };
+        let checks = [
+            check(None),
+            check(Dur::parse("2s")),
+            Check::PathLength { max_mean_hops: 2.0 },
+        ];
+        let v = evaluate(&checks, &h);
+        assert!(!v[0].passed, "{v:?}");
+        assert!(
+            v[0].detail.starts_with("1 of 2 lookups correct"),
+            "{}",
+            v[0].detail
+        );
+        assert!(v[1].passed, "{v:?}");
+        assert!(
+            v[1].detail
+                .starts_with("1 of 1 lookups invoked at or after 2s correct"),
+            "{}",
+            v[1].detail
+        );
+        assert!(v[2].passed && v[2].detail.contains("2.000"), "{v:?}");
+    }
+
+    #[test]
+    fn availability_applies_to_chord_and_is_a_liveness_check() {
+        let check = Check::Availability {
+            min: Probability::ONE,
+            side: Side::Majority,
+        };
+        assert!(applies_to_chord(&check));
+        let h = vec![
+            Record::Fault {
+                t_us: 0,
+                action: "apply".into(),
+                fault: "halves".into(),
+                sides: Some(vec![vec![0], vec![1]]),
+            },
+            invoke(1, 1),
+        ];
+        let v = evaluate(&[check], &h);
+        assert_eq!((v[0].passed, v[0].kind), (false, Kind::Liveness), "{v:?}");
+        assert_eq!(v[0].check, "availability");
+    }
 }

@@ -45,6 +45,11 @@ pub fn ground_truth<'a>(members: &'a BTreeSet<String>, key: &str) -> Option<&'a 
 
 /// Check every lookup in `records` against the membership recorded beside it.
 pub fn lookup_stats(records: &[Record]) -> LookupStats {
+    lookup_stats_from(records, 0)
+}
+
+/// As [`lookup_stats`], counting only lookups invoked at or after `from_us`.
+pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
     let mut members: BTreeSet<String> = BTreeSet::new();
     let mut open: BTreeMap<u64, (String, BTreeSet<String>)> = BTreeMap::new();
     let mut s = LookupStats::default();
@@ -62,11 +67,12 @@ pub fn lookup_stats(records: &[Record]) -> LookupStats {
                 }
             }
             Record::Invoke {
+                t_us,
                 op,
                 f: OpKind::Lookup,
                 key,
                 ..
-            } => {
+            } if *t_us >= from_us => {
                 s.total += 1;
                 let ok = ground_truth(&members, key).cloned().into_iter().collect();
                 open.insert(*op, (key.clone(), ok));
@@ -178,6 +184,26 @@ mod tests {
         assert!((s.mean_hops - 2.0).abs() < 1e-9);
         assert!((s.mean_timeouts - 0.5).abs() < 1e-9);
         assert!((s.success_rate() - 0.4).abs() < 1e-9);
+    }
+
+    #[test]
+    fn only_lookups_invoked_from_the_start_time_are_counted() {
+        let h = vec![
+            member(0, "10", true),
+            invoke(1, 1, "40"),
+            ok(2, 1, "50", 3),
+            invoke(5, 2, "40"),
+            ok(6, 2, "10", 1),
+            invoke(7, 3, "40"),
+        ];
+        let s = lookup_stats_from(&h, 5);
+        assert_eq!(
+            (s.total, s.correct, s.wrong, s.failed, s.unknown),
+            (2, 1, 0, 0, 1)
+        );
+        assert!((s.mean_hops - 1.0).abs() < 1e-9);
+        assert_eq!(lookup_stats(&h).total, 3);
+        assert_eq!(lookup_stats_from(&h, 8).total, 0);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Checkers: read a history, return verdicts.
 //!
 //! - [`lookup`]: `lookup_correct` (answers against ground-truth membership) and `path_length`.
+//! - [`availability`]: `availability` (operations that succeed on each side of a partition).
 //! - [`converge`]: `converge` (the ring is consistent again within a bound after the last change).
 //! - [`evaluate`]: a scenario's `checks:` applied to a history.
 //!
 //! A verdict is of one kind — correctness or liveness — and the exit code says which failed.
 
+pub mod availability;
 pub mod converge;
 pub mod evaluate;
 pub mod lookup;

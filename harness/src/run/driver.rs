@@ -9,7 +9,8 @@ use super::{Execution, RunError};
 use crate::history::{OpKind, Record};
 use crate::scenario::{Fault as SFault, LookupFrom, Scenario, Session as SSession, Workload};
 use chord::{Command, Id};
-use faults::{Applied, ChurnModel, ChurnStep, Fault, Session};
+use faults::shape::reachable;
+use faults::{Applied, ChurnModel, ChurnStep, Cut, Fault, Session};
 use node_core::{sim_addr, Rng};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -166,10 +167,16 @@ impl<W: ChordWorld> Driver<'_, W> {
     }
 
     fn note(&mut self, t_us: u64, action: &str, fault: String) {
+        self.note_sides(t_us, action, fault, None);
+    }
+
+    /// Record a fault action, with the sides of a partition when it is one.
+    fn note_sides(&mut self, t_us: u64, action: &str, fault: String, sides: Option<Vec<Vec<u32>>>) {
         self.book.records.push(Record::Fault {
             t_us,
             action: action.into(),
             fault,
+            sides,
         });
     }
 
@@ -192,13 +199,18 @@ impl<W: ChordWorld> Driver<'_, W> {
             .world
             .apply(&fault)
             .map_err(|e| RunError::Unsupported(format!("faults[{i}]: {e}")))?;
+        let mut sides = None;
         match &fault {
             Fault::Crash { nodes } => nodes.iter().for_each(|&v| self.book.member(t_us, v, false)),
             Fault::Restart { nodes } => nodes.clone().into_iter().for_each(|v| self.start(v)),
+            Fault::Partition(shape) => {
+                let n = self.s.cluster.nodes.get();
+                sides = Some(partition_sides(&shape.cuts(n), n));
+            }
             _ => {}
         }
         self.applied.insert(i, (handle, fault));
-        self.note(t_us, "apply", self.describe(i));
+        self.note_sides(t_us, "apply", self.describe(i), sides);
         Ok(())
     }
 
@@ -307,5 +319,49 @@ impl<W: ChordWorld> Driver<'_, W> {
                 replicated: h.replicated,
             });
         }
+    }
+}
+
+/// Slots `0..n` grouped into sides: nodes that reach, and are reached by, the same slots
+/// under `cuts` share a side. Sides are in order of their lowest slot.
+pub fn partition_sides(cuts: &[Cut], n: u32) -> Vec<Vec<u32>> {
+    let view = |i: u32| -> Vec<(bool, bool)> {
+        (0..n)
+            .map(|j| (reachable(cuts, i, j), reachable(cuts, j, i)))
+            .collect()
+    };
+    let mut views = Vec::new();
+    let mut sides: Vec<Vec<u32>> = Vec::new();
+    for i in 0..n {
+        let v = view(i);
+        match views.iter().position(|seen| *seen == v) {
+            // `views` and `sides` grow together, so `k` indexes both.
+            Some(k) => sides[k].push(i),
+            None => {
+                views.push(v);
+                sides.push(vec![i]);
+            }
+        }
+    }
+    sides
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partition_sides;
+    use faults::Shape;
+
+    #[test]
+    fn partition_sides_follow_the_shape() {
+        let halves = partition_sides(&Shape::Halves.cuts(16), 16);
+        assert_eq!(
+            halves,
+            vec![(0..8).collect::<Vec<u32>>(), (8..16).collect()]
+        );
+        let isolate = partition_sides(&Shape::Isolate(vec![2, 5]).cuts(6), 6);
+        assert_eq!(isolate, vec![vec![0, 1, 3, 4], vec![2, 5]]);
+        let bridge = partition_sides(&Shape::Bridge.cuts(5), 5);
+        assert_eq!(bridge, vec![vec![0, 1], vec![2], vec![3, 4]]);
+        assert_eq!(partition_sides(&[], 3), vec![vec![0, 1, 2]]);
     }
 }

@@ -13,6 +13,9 @@ pub enum Check {
         /// Fraction of lookups that must be correct (default 1).
         #[serde(default = "Probability::one")]
         min_success: Probability,
+        /// Judge only lookups invoked at or after this time (default: all of them).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Dur>,
     },
     /// Lookups take few hops on average.
     PathLength {
@@ -72,9 +75,9 @@ pub enum Side {
     /// Every client, whichever side it is on.
     #[default]
     All,
-    /// Clients on the side with more than half of the nodes.
+    /// Clients on the largest side (of equal sides, the one holding the lowest slot).
     Majority,
-    /// Clients on the other side(s).
+    /// Clients on every other side.
     Minority,
 }
 
@@ -99,12 +102,39 @@ mod tests {
         assert_eq!(
             checks[0],
             Check::LookupCorrect {
-                min_success: Probability::ONE
+                min_success: Probability::ONE,
+                from: None
             }
         );
         assert_eq!(checks[5], Check::Staleness { report: true });
         let names: Vec<&str> = checks.iter().map(Check::name).collect();
         assert_eq!(names[6], "availability");
+    }
+
+    #[test]
+    fn lookup_correct_takes_an_optional_start_time() {
+        let checks = read("- lookup_correct: { min_success: 0.99, from: 1.5s }").expect("parse");
+        let from = Dur::parse("1.5s");
+        assert!(matches!(checks[0], Check::LookupCorrect { from: f, .. } if f == from));
+        let err = read("- lookup_correct: { from: soon }").expect_err("not a duration");
+        assert!(err.to_string().contains("250ms"), "{err}");
+        let text = serde_yaml::to_string(&checks[0]).expect("yaml");
+        assert!(text.contains("from: 1500ms"), "{text}");
+        let text = serde_yaml::to_string(&Check::LookupCorrect {
+            min_success: Probability::ONE,
+            from: None,
+        })
+        .expect("yaml");
+        assert!(!text.contains("from"), "{text}");
+    }
+
+    #[test]
+    fn a_start_time_after_the_end_is_located_at_from() {
+        let text = "name: m\nduration: 10s\ncluster: { kind: chord, nodes: 2 }\n\
+                    checks:\n  - lookup_correct: { from: 11s }\n";
+        let err = crate::scenario::parse(text, "m.yaml").expect_err("after the end");
+        assert_eq!(err.location(), Some((5, 29)), "{err}");
+        assert!(err.to_string().contains("11s is after the end"), "{err}");
     }
 
     #[test]

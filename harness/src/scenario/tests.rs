@@ -137,7 +137,8 @@ fn the_full_example_parses() {
     assert_eq!(
         s.checks[0],
         Check::LookupCorrect {
-            min_success: Probability::new(0.999).expect("in range")
+            min_success: Probability::new(0.999).expect("in range"),
+            from: None
         }
     );
     assert_eq!(s.output.as_deref(), Some(std::path::Path::new("results/")));

@@ -53,7 +53,7 @@ pub(super) fn validate(s: &Scenario) -> Checked {
         ctx.fault(f, &root.key("faults").index(i))?;
     }
     for (i, c) in s.checks.iter().enumerate() {
-        check(c, &root.key("checks").index(i))?;
+        ctx.check(c, &root.key("checks").index(i))?;
     }
     Ok(())
 }
@@ -107,21 +107,6 @@ fn chord(c: &ChordConfig, nodes: NodeCount, path: &FieldPath) -> Checked {
     Ok(())
 }
 
-/// A check's parameters.
-fn check(c: &Check, path: &FieldPath) -> Checked {
-    match c {
-        Check::PathLength { max_mean_hops }
-            if !(max_mean_hops.is_finite() && *max_mean_hops > 0.0) =>
-        {
-            fail(
-                path.key("path_length").key("max_mean"),
-                format!("expected a mean hop count above 0, found {max_mean_hops}"),
-            )
-        }
-        _ => Ok(()),
-    }
-}
-
 /// What names and times are checked against.
 struct Ctx<'a> {
     /// `cluster.nodes`.
@@ -133,6 +118,24 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// A check's parameters.
+    fn check(&self, c: &Check, path: &FieldPath) -> Checked {
+        match c {
+            Check::PathLength { max_mean_hops }
+                if !(max_mean_hops.is_finite() && *max_mean_hops > 0.0) =>
+            {
+                fail(
+                    path.key("path_length").key("max_mean"),
+                    format!("expected a mean hop count above 0, found {max_mean_hops}"),
+                )
+            }
+            Check::LookupCorrect { from: Some(at), .. } => {
+                self.time(*at, &path.key("lookup_correct").key("from"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// A node name exists.
     fn node(&self, node: NodeName, path: &FieldPath) -> Checked {
         if self.nodes.contains(node) {

@@ -1,0 +1,350 @@
+//! `availability`: the share of client operations that succeed while a partition is
+//! applied, counted per side of the partition.
+//!
+//! An operation counts when it is invoked between a partition's `apply` and its `heal`
+//! (matched by the fault's text; never healed = until the end). It is available if an `ok`
+//! record follows; a `fail` or no completion at all counts against it.
+
+use super::{Kind, Verdict};
+use crate::history::Record;
+use crate::scenario::{Probability, Side};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Operations invoked and answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Operations invoked.
+    pub invoked: usize,
+    /// Of those, the ones that completed with `ok`.
+    pub ok: usize,
+}
+
+impl Tally {
+    /// `ok / invoked`, or `None` when nothing was invoked.
+    pub fn fraction(self) -> Option<f64> {
+        (self.invoked > 0).then(|| self.ok as f64 / self.invoked as f64)
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.invoked += other.invoked;
+        self.ok += other.ok;
+    }
+}
+
+/// The operations of one side of a partition.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SideTally {
+    /// The side's node slots.
+    pub nodes: Vec<u32>,
+    /// Its operations during partitions.
+    pub tally: Tally,
+}
+
+/// Operations during partitions: per side, and for majority and minority sides.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Availability {
+    /// Every side that invoked an operation, in order of its node slots.
+    pub sides: Vec<SideTally>,
+    /// Operations on the largest side of the partition they ran under.
+    pub majority: Tally,
+    /// Operations on every other side.
+    pub minority: Tally,
+}
+
+impl Availability {
+    /// The operations `side` refers to.
+    pub fn judged(&self, side: Side) -> Tally {
+        match side {
+            Side::Majority => self.majority,
+            Side::Minority => self.minority,
+            Side::All => {
+                let mut t = self.majority;
+                t.add(self.minority);
+                t
+            }
+        }
+    }
+}
+
+/// Where an operation in flight was invoked: its side and whether that is the majority.
+struct Origin {
+    side: Vec<u32>,
+    majority: bool,
+}
+
+/// The largest of `sides`; of equal sides, the one holding the lowest slot.
+fn majority_side(sides: &[Vec<u32>]) -> Option<&Vec<u32>> {
+    sides.iter().filter(|s| !s.is_empty()).min_by_key(|s| {
+        (
+            std::cmp::Reverse(s.len()),
+            s.iter().min().copied().unwrap_or(u32::MAX),
+        )
+    })
+}
+
+/// Where `node` stands under a partition with `sides` (a node on no side is a side of its own).
+fn origin(sides: &[Vec<u32>], node: u32) -> Origin {
+    let side = sides
+        .iter()
+        .find(|s| s.contains(&node))
+        .cloned()
+        .unwrap_or_else(|| vec![node]);
+    let majority = majority_side(sides) == Some(&side);
+    Origin { side, majority }
+}
+
+/// Count the operations invoked while a partition with recorded sides is applied. Under
+/// overlapping partitions, the one applied last decides the sides.
+pub fn availability(records: &[Record]) -> Availability {
+    let mut active: Vec<(&str, &[Vec<u32>])> = Vec::new();
+    let mut open: BTreeMap<u64, Origin> = BTreeMap::new();
+    let mut per_side: BTreeMap<Vec<u32>, Tally> = BTreeMap::new();
+    let mut out = Availability::default();
+    for r in records {
+        match r {
+            Record::Fault {
+                action,
+                fault,
+                sides: Some(sides),
+                ..
+            } if action == "apply" => active.push((fault.as_str(), sides.as_slice())),
+            Record::Fault { action, fault, .. } if action == "heal" => {
+                if let Some(i) = active.iter().position(|(f, _)| f == fault) {
+                    active.remove(i);
+                }
+            }
+            Record::Invoke { op, node, .. } => {
+                let Some((_, sides)) = active.last() else {
+                    continue;
+                };
+                let o = origin(sides, *node);
+                per_side.entry(o.side.clone()).or_default().invoked += 1;
+                match o.majority {
+                    true => out.majority.invoked += 1,
+                    false => out.minority.invoked += 1,
+                }
+                open.insert(*op, o);
+            }
+            Record::Ok { op, .. } => {
+                if let Some(o) = open.remove(op) {
+                    per_side.entry(o.side).or_default().ok += 1;
+                    match o.majority {
+                        true => out.majority.ok += 1,
+                        false => out.minority.ok += 1,
+                    }
+                }
+            }
+            Record::Fail { op, .. } => {
+                open.remove(op);
+            }
+            _ => {}
+        }
+    }
+    out.sides = per_side
+        .into_iter()
+        .map(|(nodes, tally)| SideTally { nodes, tally })
+        .collect();
+    out
+}
+
+/// Node slots as ranges: `n0-n7`, `n2,n5`, `n0-n3,n6`.
+fn side_name(nodes: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < nodes.len() {
+        let mut j = i;
+        while j + 1 < nodes.len() && nodes[j + 1] == nodes[j].saturating_add(1) {
+            j += 1;
+        }
+        parts.push(match j > i {
+            true => format!("n{}-n{}", nodes[i], nodes[j]),
+            false => format!("n{}", nodes[i]),
+        });
+        i = j + 1;
+    }
+    parts.join(",")
+}
+
+/// The scenario's word for `side`.
+fn side_word(side: Side) -> &'static str {
+    match side {
+        Side::All => "all",
+        Side::Majority => "majority",
+        Side::Minority => "minority",
+    }
+}
+
+/// The `availability` verdict: at least `min` of the operations on `side` succeeded.
+///
+/// Its kind is liveness (exit 2): an unavailable side answers nothing wrong, it only
+/// fails to answer, as a ring that never converges does.
+pub fn verdict(a: &Availability, min: Probability, side: Side) -> Verdict {
+    let mut parts: Vec<String> = a
+        .sides
+        .iter()
+        .map(|s| {
+            format!(
+                "side {}: {}/{} ok ({:.3})",
+                side_name(&s.nodes),
+                s.tally.ok,
+                s.tally.invoked,
+                s.tally.fraction().unwrap_or(1.0)
+            )
+        })
+        .collect();
+    let word = side_word(side);
+    let judged = a.judged(side).fraction();
+    parts.push(match judged {
+        Some(f) => format!("judged {word}: {f:.3} (min {})", min.get()),
+        None if a.sides.is_empty() => "no operations during partitions".to_string(),
+        None => format!("no operations on the {word} side during partitions"),
+    });
+    Verdict {
+        check: "availability".to_string(),
+        kind: Kind::Liveness,
+        passed: judged.is_none_or(|f| f >= min.get()),
+        detail: parts.join("; "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::OpKind;
+
+    fn fault(t: u64, action: &str, name: &str, sides: Option<Vec<Vec<u32>>>) -> Record {
+        Record::Fault {
+            t_us: t,
+            action: action.into(),
+            fault: name.into(),
+            sides,
+        }
+    }
+    fn halves() -> Option<Vec<Vec<u32>>> {
+        Some(vec![(0..4).collect(), (4..8).collect()])
+    }
+    fn invoke(t: u64, op: u64, node: u32) -> Record {
+        Record::Invoke {
+            t_us: t,
+            op,
+            node,
+            f: OpKind::Get,
+            key: "ab".into(),
+            value: None,
+        }
+    }
+    fn ok(t: u64, op: u64) -> Record {
+        Record::Ok {
+            t_us: t,
+            op,
+            answer: None,
+            value: None,
+            hops: 1,
+            timeouts: 0,
+        }
+    }
+    fn fail(t: u64, op: u64) -> Record {
+        Record::Fail {
+            t_us: t,
+            op,
+            error: "NoRoute".into(),
+            hops: 0,
+            timeouts: 1,
+        }
+    }
+    fn p(x: f64) -> Probability {
+        Probability::new(x).expect("in range")
+    }
+
+    #[test]
+    fn operations_are_counted_per_side_only_while_partitioned() {
+        let h = vec![
+            invoke(1, 1, 0),
+            fault(2, "apply", "halves", halves()),
+            invoke(3, 2, 1),
+            ok(4, 2),
+            invoke(5, 3, 5),
+            fail(6, 3),
+            invoke(7, 4, 6),
+            ok(8, 1),
+            fault(9, "heal", "halves", None),
+            ok(10, 4),
+            invoke(11, 5, 6),
+        ];
+        let a = availability(&h);
+        let sides: Vec<(Vec<u32>, usize, usize)> = a
+            .sides
+            .iter()
+            .map(|s| (s.nodes.clone(), s.tally.invoked, s.tally.ok))
+            .collect();
+        assert_eq!(
+            sides,
+            vec![(vec![0, 1, 2, 3], 1, 1), (vec![4, 5, 6, 7], 2, 1)]
+        );
+        assert_eq!(a.judged(Side::All), Tally { invoked: 3, ok: 2 });
+        let v = verdict(&a, p(0.6), Side::All);
+        assert!(v.passed && v.kind == Kind::Liveness, "{v:?}");
+        assert_eq!(
+            v.detail,
+            "side n0-n3: 1/1 ok (1.000); side n4-n7: 1/2 ok (0.500); judged all: 0.667 (min 0.6)"
+        );
+        assert!(!verdict(&a, p(0.7), Side::All).passed);
+    }
+
+    #[test]
+    fn majority_is_the_largest_side_and_ties_go_to_the_lowest_slot() {
+        let isolate = Some(vec![vec![0, 1, 3, 4, 5], vec![2, 6]]);
+        let h = vec![
+            fault(0, "apply", "isolate", isolate),
+            invoke(1, 1, 2),
+            invoke(2, 2, 6),
+            ok(3, 2),
+            invoke(4, 3, 0),
+            ok(5, 3),
+        ];
+        let a = availability(&h);
+        assert_eq!(a.majority, Tally { invoked: 1, ok: 1 });
+        assert_eq!(a.minority, Tally { invoked: 2, ok: 1 });
+        assert!(verdict(&a, p(1.0), Side::Majority).passed);
+        assert!(!verdict(&a, p(0.6), Side::Minority).passed);
+        let tie = vec![vec![4, 5], vec![1, 3], vec![7]];
+        assert_eq!(majority_side(&tie), Some(&vec![1, 3]));
+        assert_eq!(side_name(&[0, 1, 2, 3, 6, 8, 9]), "n0-n3,n6,n8-n9");
+    }
+
+    #[test]
+    fn unfinished_operations_count_as_unavailable_and_unhealed_partitions_last() {
+        let h = vec![
+            fault(0, "apply", "halves", halves()),
+            invoke(1, 1, 0),
+            invoke(2, 2, 1),
+            ok(3, 1),
+            fault(4, "heal", "other", None),
+            invoke(5, 3, 2),
+        ];
+        let a = availability(&h);
+        assert_eq!(a.judged(Side::All), Tally { invoked: 3, ok: 1 });
+        assert!(!verdict(&a, p(0.5), Side::Majority).passed);
+    }
+
+    #[test]
+    fn no_operations_during_a_partition_pass_and_say_so() {
+        let h = vec![
+            invoke(1, 1, 0),
+            fault(2, "apply", "halves", halves()),
+            fault(3, "apply", "crash", None),
+            fault(4, "heal", "halves", None),
+            invoke(5, 2, 0),
+        ];
+        let v = verdict(&availability(&h), p(1.0), Side::All);
+        assert!(v.passed, "{v:?}");
+        assert_eq!(v.detail, "no operations during partitions");
+        let h = vec![fault(0, "apply", "halves", halves()), invoke(1, 1, 0)];
+        let v = verdict(&availability(&h), p(0.9), Side::Minority);
+        assert!(v.passed, "{v:?}");
+        assert!(v
+            .detail
+            .ends_with("no operations on the minority side during partitions"));
+    }
+}
