@@ -12,15 +12,26 @@
 //! < {"event":"listening","addr":"127.0.0.1:40001","id":"…"}  {"event":"joined"}  {"event":"left"}
 //! < {"event":"done","req":1,"op":"lookup","key":"k","key_id":"…","result":"found",
 //!    "node_id":"…","node_addr":"…","hops":2,"timeouts":0}
-//! < {"event":"state","joined":true,"id":"…","successor":{…},"predecessor":{…},"keys":3}
+//! < {"event":"state","joined":true,"id":"…","successor":{…},"predecessor":{…},"successors":[…],
+//!    "keys":2,"key_ids":["…","…"]}
 //! < {"event":"error","error":"…"}
 //! ```
 //!
 //! Results are `found`, `stored` (with `node_id`, `node_addr`), `value` (with `value`, null
-//! if absent) or `failed` (with `error`). This is the process the netns world launches;
-//! tests run it on loopback. This file binds and starts the node; `session` is the control
-//! loop (requests in, events out).
+//! if absent) or `failed` (with `error`). `keys` counts the stored keys, `key_ids` lists them.
+//!
+//! With `--data-dir DIR` the stored keys survive the process (DHash keeps blocks on disk): at
+//! start the node loads `DIR/store.json`, while it runs it saves the store there whenever it
+//! changed (checked every 100 ms, written atomically) and once more at a clean stop; a
+//! process killed with SIGKILL and relaunched with `DIR` finds its keys again. A store file
+//! that cannot be parsed stops the process with exit code 65 and `FILE:LINE:COLUMN: what` on
+//! stderr, so that the data is never silently replaced; one that cannot be read or written
+//! exits with 74. Format and I/O are in `durable`.
+//!
+//! This is the process the netns world launches; tests run it on loopback. This file binds
+//! and starts the node; `session` is the control loop (requests in, events out).
 
+mod durable;
 mod session;
 
 pub use session::parse_id;
@@ -28,16 +39,22 @@ pub use session::parse_id;
 use crate::run::book::hex;
 use chord::{ChordNode, Command, Id, NodeRef};
 use clap::{Args, Subcommand, ValueEnum};
+use durable::{DurableError, Saver};
 use node_core::{Addr, Rng};
 use runtime::{channel, run_datagram, run_stream, Clock, Shared, StreamNet, TokioTcp};
 use serde_json::json;
 use session::{emit, stdin_lines, Session};
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
 /// Exit code when the node cannot start (its address cannot be bound).
 const EXIT_UNAVAILABLE: i32 = 69;
+/// Exit code when the data directory's store file is malformed (EX_DATAERR).
+const EXIT_DATAERR: i32 = 65;
+/// Exit code when the data directory cannot be read or written (EX_IOERR).
+const EXIT_IOERR: i32 = 74;
 
 /// Which node to run.
 #[derive(Debug, Subcommand)]
@@ -95,6 +112,9 @@ pub struct ChordArgs {
     /// Period of pushing primary keys to the replicas, in milliseconds.
     #[arg(long, default_value_t = 5000)]
     pub replicate_ms: u64,
+    /// Directory that keeps the stored keys across restarts (`store.json`; created if missing).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Run `cmd` to completion and return the process exit code.
@@ -147,8 +167,23 @@ async fn bind(transport: Transport, listen: Addr) -> std::io::Result<(Addr, Boun
     })
 }
 
+/// The exit code for a store file that cannot be loaded or saved.
+fn exit_code(e: &DurableError) -> i32 {
+    match e {
+        DurableError::Malformed { .. } => EXIT_DATAERR,
+        DurableError::Unreadable { .. } | DurableError::Unwritable { .. } => EXIT_IOERR,
+    }
+}
+
 async fn chord_node(args: ChordArgs) -> i32 {
     let cfg = chord_config(&args);
+    let stored = match args.data_dir.as_deref().map(durable::open).transpose() {
+        Ok(stored) => stored.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("{e}");
+            return exit_code(&e);
+        }
+    };
     let (ctl, ends) = channel::<ChordNode>();
     let (me, socket) = match bind(args.transport, args.listen).await {
         Ok(b) => b,
@@ -159,11 +194,8 @@ async fn chord_node(args: ChordArgs) -> i32 {
     };
     let id = Id::of_addr(args.id_addr.unwrap_or(me), cfg.id_bits);
     let me_ref = NodeRef { id, addr: me };
-    let core: Shared<ChordNode> = Rc::new(RefCell::new(ChordNode::with_id(
-        me_ref,
-        cfg,
-        Rng::seed(args.seed),
-    )));
+    let node = ChordNode::with_id(me_ref, cfg, Rng::seed(args.seed)).with_store(stored);
+    let core: Shared<ChordNode> = Rc::new(RefCell::new(node));
     emit(json!({"event": "listening", "addr": me.to_string(), "id": hex(id)}));
     if !args.idle {
         ctl.command(
@@ -180,8 +212,11 @@ async fn chord_node(args: ChordArgs) -> i32 {
             tokio::task::spawn_local(run)
         }
     };
-    Session::new(ctl, core).serve(stdin_lines()).await;
-    match driver.await {
+    let saver = args.data_dir.map(Saver::new);
+    let saver = Session::new(ctl, core.clone(), saver)
+        .serve(stdin_lines())
+        .await;
+    let code = match driver.await {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
             eprintln!("{e}");
@@ -191,5 +226,12 @@ async fn chord_node(args: ChordArgs) -> i32 {
             eprintln!("driver task failed: {e}");
             EXIT_UNAVAILABLE
         }
+    };
+    if let Some(mut saver) = saver {
+        if let Err(e) = saver.save_if_changed(&core).await {
+            eprintln!("{e}");
+            return exit_code(&e);
+        }
     }
+    code
 }

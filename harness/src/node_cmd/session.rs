@@ -1,6 +1,8 @@
 //! The control loop of one node process: JSON requests from stdin become commands, the
 //! node's events become JSON lines on stdout (the protocol is in the parent module's doc).
+//! With a data directory it also saves the node's store there when it changed.
 
+use super::durable::Saver;
 use crate::run::book::hex;
 use chord::{ChordNode, Command, Event, Id, NodeRef, OpResult};
 use node_core::Addr;
@@ -9,7 +11,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::BufRead;
+use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
+use tokio::time::MissedTickBehavior;
+
+/// How often the session checks whether the store changed and saves it.
+const SAVE_EVERY: Duration = Duration::from_millis(100);
 
 /// A request on stdin.
 #[derive(Debug, Deserialize)]
@@ -94,36 +101,67 @@ pub(super) struct Session {
     core: Shared<ChordNode>,
     next_op: u64,
     open: BTreeMap<u64, Open>,
+    saver: Option<Saver>,
+    /// The last save failed (reported once until a save succeeds).
+    save_failing: bool,
 }
 
 impl Session {
-    /// A session controlling the node `core` through `ctl`.
-    pub(super) fn new(ctl: Control<ChordNode>, core: Shared<ChordNode>) -> Session {
+    /// A session controlling the node `core` through `ctl`, saving its store with `saver`.
+    pub(super) fn new(
+        ctl: Control<ChordNode>,
+        core: Shared<ChordNode>,
+        saver: Option<Saver>,
+    ) -> Session {
         Session {
             ctl,
             core,
             next_op: 1,
             open: BTreeMap::new(),
+            saver,
+            save_failing: false,
         }
     }
 
-    /// Forward requests and print events until `stop`, end of input, or the driver ends.
-    pub(super) async fn serve(mut self, mut lines: UnboundedReceiver<String>) {
+    /// Forward requests and print events until `stop`, end of input, or the driver ends;
+    /// every [`SAVE_EVERY`] save a changed store. Returns the saver for a final save once
+    /// the driver has stopped.
+    pub(super) async fn serve(mut self, mut lines: UnboundedReceiver<String>) -> Option<Saver> {
+        let mut tick = tokio::time::interval(SAVE_EVERY);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
+                _ = tick.tick(), if self.saver.is_some() => self.save().await,
                 ev = self.ctl.event() => match ev {
                     Some(e) => self.report(e.event),
-                    None => return,
+                    None => return self.saver,
                 },
                 line = lines.recv() => {
                     let stop = line.as_deref().is_none_or(|l| self.request(l));
                     if stop {
                         self.ctl.send(Input::Stop);
-                        return;
+                        return self.saver;
                     }
                 }
             }
+        }
+    }
+
+    /// Save the store if it changed; a failure is reported once (on stdout and stderr) and
+    /// retried at the next tick.
+    async fn save(&mut self) {
+        let Some(saver) = self.saver.as_mut() else {
+            return;
+        };
+        match saver.save_if_changed(&self.core).await {
+            Ok(()) => self.save_failing = false,
+            Err(e) if !self.save_failing => {
+                self.save_failing = true;
+                eprintln!("{e}");
+                emit(json!({"event": "error", "error": e.to_string()}));
+            }
+            Err(_) => {}
         }
     }
 
@@ -208,6 +246,7 @@ impl Session {
             "predecessor": r.predecessor().as_ref().map(node_json),
             "successors": r.successors().iter().map(node_json).collect::<Vec<_>>(),
             "keys": node.keys().count(),
+            "key_ids": node.keys().map(hex).collect::<Vec<_>>(),
         }));
     }
 

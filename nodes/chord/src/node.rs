@@ -1,6 +1,7 @@
 //! [`ChordNode`]: the sans-IO Chord node. Message handling and client operations live
 //! here; periodic maintenance (stabilize, notify, fix_fingers, check_predecessor,
-//! replication, leave) lives in `maintenance.rs`.
+//! replication, leave) lives in `maintenance.rs`; lookups in `node/drive.rs`; the durable
+//! store's accessors (`entries`, `with_store`) in `node/store.rs`.
 
 use crate::config::{Config, LookupOrder};
 use crate::id::{Id, NodeRef};
@@ -13,6 +14,7 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 pub use crate::routing::Routing;
 
 mod drive;
+mod store;
 
 /// A client request to a node.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -22,11 +22,52 @@ pub fn successor_index(sorted: &[Id], key: Id) -> usize {
     }
 }
 
+/// What the oracle needs to see of one node: a live [`ChordNode`], or a report a real
+/// process gave of itself.
+pub trait NodeView {
+    /// The node's identifier.
+    fn id(&self) -> Id;
+    /// Is it part of a ring?
+    fn joined(&self) -> bool;
+    /// Its first successor, if it has one.
+    fn successor(&self) -> Option<Id>;
+    /// Its predecessor, if known.
+    fn predecessor(&self) -> Option<Id>;
+    /// The keys it stores.
+    fn stored(&self) -> Vec<Id>;
+    /// Does it store `key`?
+    fn holds_key(&self, key: Id) -> bool;
+}
+
+impl NodeView for ChordNode {
+    fn id(&self) -> Id {
+        self.me().id
+    }
+    fn joined(&self) -> bool {
+        self.is_joined()
+    }
+    fn successor(&self) -> Option<Id> {
+        self.routing().successors().first().map(|s| s.id)
+    }
+    fn predecessor(&self) -> Option<Id> {
+        self.routing().predecessor().map(|p| p.id)
+    }
+    fn stored(&self) -> Vec<Id> {
+        self.keys().collect()
+    }
+    fn holds_key(&self, key: Id) -> bool {
+        self.holds(key)
+    }
+}
+
 /// Judge the ring formed by the joined nodes among `nodes`.
-pub fn health<'a>(nodes: impl IntoIterator<Item = &'a ChordNode>, replicas: usize) -> Health {
-    let mut live: Vec<&ChordNode> = nodes.into_iter().filter(|n| n.is_joined()).collect();
-    live.sort_by_key(|n| n.me().id);
-    let ids: Vec<Id> = live.iter().map(|n| n.me().id).collect();
+pub fn health<'a, V: NodeView + 'a>(
+    nodes: impl IntoIterator<Item = &'a V>,
+    replicas: usize,
+) -> Health {
+    let mut live: Vec<&V> = nodes.into_iter().filter(|n| n.joined()).collect();
+    live.sort_by_key(|n| n.id());
+    let ids: Vec<Id> = live.iter().map(|n| n.id()).collect();
     let n = ids.len();
     if n == 0 {
         return Health {
@@ -35,20 +76,19 @@ pub fn health<'a>(nodes: impl IntoIterator<Item = &'a ChordNode>, replicas: usiz
         };
     }
     let consistent = live.iter().enumerate().all(|(i, node)| {
-        let r = node.routing();
         if n == 1 {
-            return r.successors().is_empty();
+            return node.successor().is_none();
         }
-        r.successor().id == ids[(i + 1) % n]
-            && r.predecessor().map(|p| p.id) == Some(ids[(i + n - 1) % n])
+        node.successor() == Some(ids[(i + 1) % n])
+            && node.predecessor() == Some(ids[(i + n - 1) % n])
     });
     let copies = replicas.clamp(1, n);
-    let mut keys: Vec<Id> = live.iter().flat_map(|node| node.keys()).collect();
+    let mut keys: Vec<Id> = live.iter().flat_map(|node| node.stored()).collect();
     keys.sort_unstable();
     keys.dedup();
     let replicated = keys.iter().all(|k| {
         let first = successor_index(&ids, *k);
-        (0..copies).all(|j| live[(first + j) % n].holds(*k))
+        (0..copies).all(|j| live[(first + j) % n].holds_key(*k))
     });
     Health {
         consistent,
@@ -71,7 +111,7 @@ mod tests {
 
     #[test]
     fn a_lone_unjoined_world_is_trivially_healthy() {
-        let h = health(std::iter::empty(), 3);
+        let h = health(std::iter::empty::<&ChordNode>(), 3);
         assert!(h.consistent && h.replicated);
     }
 }
