@@ -35,8 +35,12 @@ pub enum Purpose {
     Finger(u32),
     /// This node's own join.
     Join,
-    /// Look up this node's own id through a node lost earlier: merges rings after a partition.
-    Rejoin,
+    /// Look up this node's own id through a node lost earlier (at `via`): merges rings
+    /// after a partition.
+    Rejoin {
+        /// The lost node's address.
+        via: Addr,
+    },
     /// Global maintenance: hand keys held outside this node's range to their primary.
     Repair,
 }

@@ -175,14 +175,20 @@ impl ChordNode {
     }
 
     /// Look up this node's own id through one remembered lost node (round robin). If that
-    /// node is reachable again and in another ring, the answer is a closer successor.
+    /// node is reachable again and in another ring, the answer is a closer successor. The
+    /// node stays remembered until a retry through it succeeds, so a partition longer than
+    /// a few retry periods does not erase the memory that merges the rings after it.
     fn retry_lost(&mut self, now: Instant) {
         let Some(&lost) = self.routing.lost().first() else {
             return;
         };
         self.routing.forget_lost(lost.id);
+        self.routing.remember_lost(lost);
         let me = self.me();
-        self.run_lookup(now, Lookup::bootstrap(0, me.id, Purpose::Rejoin, lost.addr));
+        self.run_lookup(
+            now,
+            Lookup::bootstrap(0, me.id, Purpose::Rejoin { via: lost.addr }, lost.addr),
+        );
     }
 
     /// A lookup of this node's id through another ring found `successor`: adopt it if closer.

@@ -1,6 +1,7 @@
 //! A node's routing state: successor list, predecessor and finger table.
 
 use crate::id::{Id, NodeRef};
+use node_core::Addr;
 
 /// The successor list, predecessor and fingers of one node.
 #[derive(Clone, Debug)]
@@ -85,6 +86,20 @@ impl Routing {
         self.lost.retain(|n| n.id != id);
     }
 
+    /// Remember `n` as lost, most recent last (the oldest is dropped when memory is full).
+    pub fn remember_lost(&mut self, n: NodeRef) {
+        self.forget_lost(n.id);
+        if self.lost.len() == LOST_MEMORY {
+            self.lost.remove(0);
+        }
+        self.lost.push(n);
+    }
+
+    /// Forget the remembered lost node at `addr` (a retry through it succeeded).
+    pub fn forget_lost_at(&mut self, addr: Addr) {
+        self.lost.retain(|n| n.addr != addr);
+    }
+
     /// Forget `id` everywhere (it timed out), remembering it as lost.
     pub fn remove(&mut self, id: Id) {
         let known = self
@@ -95,11 +110,7 @@ impl Routing {
             .find(|n| n.id == id)
             .copied();
         if let Some(n) = known {
-            self.forget_lost(id);
-            if self.lost.len() == LOST_MEMORY {
-                self.lost.remove(0);
-            }
-            self.lost.push(n);
+            self.remember_lost(n);
         }
         self.successors.retain(|n| n.id != id);
         if self.predecessor.is_some_and(|p| p.id == id) {

@@ -147,8 +147,11 @@ impl ChordNode {
             (Purpose::Finger(_), Err(_)) => {}
             (Purpose::Join, Ok((n, _))) => self.joined(now, n),
             (Purpose::Join, Err(_)) => self.join_failed(now),
-            (Purpose::Rejoin, Ok((n, _))) => self.rejoined(now, n),
-            (Purpose::Rejoin, Err(_)) | (Purpose::Repair, Err(_)) => {}
+            (Purpose::Rejoin { via }, Ok((n, _))) => {
+                self.routing.forget_lost_at(*via);
+                self.rejoined(now, n);
+            }
+            (Purpose::Rejoin { .. }, Err(_)) | (Purpose::Repair, Err(_)) => {}
             (Purpose::Repair, Ok((n, _))) => self.repair_cursor = n.id,
             (_, outcome) => {
                 let result = match outcome {
