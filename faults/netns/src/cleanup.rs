@@ -2,7 +2,7 @@
 //! nftables tables) and the processes inside them — by the harness's name prefix.
 
 use crate::cmd::{ip, NetnsError};
-use crate::names::PREFIX;
+use crate::names::{PREFIX, RUN_ENV};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 pub struct Leaks {
     /// Namespaces named with the prefix.
     pub namespaces: usize,
-    /// Processes running inside them.
+    /// Node processes of those runs: inside their namespaces or marked with the run's id.
     pub processes: usize,
     /// Veth or bridge links with the prefix in the root namespace.
     pub links: usize,
@@ -37,6 +37,41 @@ fn pids(ns: &str) -> Vec<i32> {
         .unwrap_or_default()
 }
 
+/// Processes whose environment marks them as started by a run under `prefix`.
+fn marked(prefix: &str) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let me = std::process::id() as i32;
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
+                env.split(|&b| b == 0).any(|var| {
+                    std::str::from_utf8(var).is_ok_and(|v| {
+                        v.strip_prefix(RUN_ENV)
+                            .and_then(|r| r.strip_prefix('='))
+                            .is_some_and(|run| run.starts_with(prefix))
+                    })
+                })
+            })
+        })
+        .collect()
+}
+
+/// Every process of runs under `prefix`: in their namespaces or marked, without repeats.
+fn processes(prefix: &str, ns: &[String]) -> Vec<i32> {
+    let mut all: Vec<i32> = ns
+        .iter()
+        .flat_map(|n| pids(n))
+        .chain(marked(prefix))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
 fn root_links(prefix: &str) -> Result<Vec<String>, NetnsError> {
     let out = ip(&["-o", "link", "show"])?;
     let short = prefix.trim_end_matches('-');
@@ -52,10 +87,9 @@ fn root_links(prefix: &str) -> Result<Vec<String>, NetnsError> {
 pub fn leaks(prefix: Option<&str>) -> Result<Leaks, NetnsError> {
     let prefix = prefix.unwrap_or(PREFIX);
     let ns = namespaces(prefix)?;
-    let processes = ns.iter().map(|n| pids(n).len()).sum();
     Ok(Leaks {
+        processes: processes(prefix, &ns).len(),
         namespaces: ns.len(),
-        processes,
         links: root_links(prefix)?.len(),
     })
 }
@@ -65,10 +99,11 @@ pub fn leaks(prefix: Option<&str>) -> Result<Leaks, NetnsError> {
 pub fn cleanup(prefix: Option<&str>) -> Result<Leaks, NetnsError> {
     let prefix = prefix.unwrap_or(PREFIX);
     let found = leaks(Some(prefix))?;
-    for ns in namespaces(prefix)? {
-        for pid in pids(&ns) {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-        }
+    let ns = namespaces(prefix)?;
+    for pid in processes(prefix, &ns) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+    for ns in ns {
         ip(&["netns", "del", &ns])?;
     }
     for link in root_links(prefix)? {

@@ -5,6 +5,9 @@ use std::net::Ipv4Addr;
 /// Every namespace the harness creates starts with this prefix; `cleanup` looks for it.
 pub const PREFIX: &str = "p2h-";
 
+/// Environment variable naming the run (its prefix) in every node process it starts.
+pub const RUN_ENV: &str = "P2H_RUN";
+
 /// A short id that names everything one run creates (`p2h-<id>-…`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RunId(String);

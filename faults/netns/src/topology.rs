@@ -4,7 +4,7 @@
 
 use crate::cmd::{ip, ip_in, tc_in, NetnsError};
 use crate::firewall::Firewall;
-use crate::names::{node_ip, RunId, PREFIX_LEN};
+use crate::names::{node_ip, RunId, PREFIX_LEN, RUN_ENV};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::net::Ipv4Addr;
@@ -28,6 +28,7 @@ impl Topology {
             nodes: 0,
             children: Vec::new(),
         };
+        neighbour_room(nodes);
         let hub = t.run.hub();
         ip(&["netns", "add", &hub])?;
         ip_in(&hub, &["link", "add", "br0", "type", "bridge"])?;
@@ -101,6 +102,16 @@ impl Topology {
         }
     }
 
+    /// A command for node `i`'s process: `program` inside the node's namespace, marked with
+    /// the run's id in its environment (so that `cleanup` finds it even without a namespace).
+    pub fn node_command(&self, i: u32, program: &std::path::Path) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.run.node(i)])
+            .arg(program)
+            .env(RUN_ENV, self.run.prefix());
+        c
+    }
+
     /// SIGKILL node `i`'s process and reap it.
     pub fn kill(&mut self, i: u32) {
         if let Some(mut c) = self.children.get_mut(i as usize).and_then(Option::take) {
@@ -137,5 +148,35 @@ impl Drop for Topology {
             let _ = ip(&["netns", "del", &self.run.node(i)]);
         }
         let _ = ip(&["netns", "del", &self.run.hub()]);
+    }
+}
+
+/// The kernel's ARP table is shared by every namespace; its hard limit (`gc_thresh3`,
+/// 1024 by default) is below what a full mesh of 50 nodes needs (each namespace resolves
+/// every peer), and past it sends fail with ENOBUFS. Raise the limits (never lower them)
+/// to room for two such runs, and say so on stderr.
+fn neighbour_room(nodes: u32) {
+    let need = u64::from(nodes).pow(2).saturating_mul(2).max(1024);
+    for knob in ["gc_thresh3", "gc_thresh2"] {
+        let path = format!("/proc/sys/net/ipv4/neigh/default/{knob}");
+        let now: u64 = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if now < need && std::fs::write(&path, need.to_string()).is_ok() {
+            eprintln!("netns: raised net.ipv4.neigh.default.{knob} from {now} to {need} (the ARP table is shared by all namespaces)");
+        }
+    }
+}
+
+/// Stop (`true`: SIGSTOP) or continue (SIGCONT) the process `pid`.
+pub fn set_stopped(pid: u32, stopped: bool) {
+    let sig = if stopped {
+        Signal::SIGSTOP
+    } else {
+        Signal::SIGCONT
+    };
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = kill(Pid::from_raw(pid), sig);
     }
 }

@@ -118,7 +118,7 @@ impl ChordWorld for SimChord {
         let _ = self.world.restart(slot, node);
     }
 
-    fn health(&self, replicas: usize) -> Option<Health> {
+    fn health(&mut self, replicas: usize) -> Option<Health> {
         Some(health(
             self.world.up_slots().filter_map(|i| self.world.node(i)),
             replicas,

@@ -274,7 +274,7 @@ impl ChordWorld for TurmoilChord {
         self.bounce(slot, core);
     }
 
-    fn health(&self, replicas: usize) -> Option<Health> {
+    fn health(&mut self, replicas: usize) -> Option<Health> {
         let up: Vec<std::cell::Ref<ChordNode>> = self
             .slots
             .iter()

@@ -7,13 +7,17 @@
 //! - [`resolve`]: scenario faults resolved to node slots.
 //! - [`chord_sim`]: Chord in the `sim` world.
 //! - [`chord_turmoil`]: Chord in the `turmoil` world (the real driver over `turmoil::net`).
+//! - [`chord_netns`]: Chord in the `netns` world (real processes in network namespaces).
+//! - [`proc`]: real node processes and their JSON-line protocol.
 //! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
 
 pub mod book;
+pub mod chord_netns;
 pub mod chord_sim;
 pub mod chord_turmoil;
 pub mod driver;
 pub mod output;
+pub mod proc;
 pub mod resolve;
 pub mod timeline;
 pub mod world;
@@ -31,6 +35,9 @@ pub enum RunError {
     /// The scenario asks for something this world or cluster kind cannot do (exit 64).
     #[error("{0}")]
     Unsupported(String),
+    /// The world could not be built or a node did not start (exit 3).
+    #[error("{0}")]
+    World(String),
     /// Results could not be written (exit 3).
     #[error("cannot write results to {path}: {source}")]
     Output {
@@ -46,7 +53,7 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Unsupported(_) => 64,
-            RunError::Output { .. } => 3,
+            RunError::Output { .. } | RunError::World(_) => 3,
         }
     }
 }
@@ -77,14 +84,6 @@ pub struct Outcome {
 
 /// Refuse what cannot run in `world` before spending time on it.
 pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
-    if world == World::Netns {
-        return Err(RunError::Unsupported(format!(
-            "world `{}` is not available yet; use `--world sim`",
-            serde_json::to_string(&world)
-                .unwrap_or_default()
-                .trim_matches('"')
-        )));
-    }
     match &s.cluster.config {
         ClusterConfig::Chord(_) => {
             if let Some(c) = s.checks.iter().find(|c| !applies_to_chord(c)) {
@@ -93,11 +92,12 @@ pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
                     c.name()
                 )));
             }
-            if world == World::Turmoil {
-                chord_turmoil::check_supported(s)
-                    .map_err(|e| RunError::Unsupported(e.to_string()))?;
+            let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
+            match world {
+                World::Turmoil => chord_turmoil::check_supported(s).map_err(refused),
+                World::Netns => chord_netns::check_supported(s).map_err(refused),
+                World::Sim => Ok(()),
             }
-            Ok(())
         }
     }
 }
@@ -114,7 +114,11 @@ pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
                     let mut w = chord_turmoil::TurmoilChord::new(s, &cfg, seed).map_err(refused)?;
                     driver::execute(s, &cfg, seed, &mut w)?
                 }
-                _ => {
+                World::Netns => {
+                    let mut w = netns_world(s, &cfg, seed)?;
+                    driver::execute(s, &cfg, seed, &mut w)?
+                }
+                World::Sim => {
                     let mut w = chord_sim::SimChord::new(s, &cfg, seed).map_err(refused)?;
                     driver::execute(s, &cfg, seed, &mut w)?
                 }
@@ -127,5 +131,21 @@ pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
         execution,
         verdicts,
         exit_code,
+    })
+}
+
+/// The netns world for `s`, after the capability check (a missing capability is exit 64).
+fn netns_world(
+    s: &Scenario,
+    cfg: &chord::Config,
+    seed: u64,
+) -> Result<chord_netns::NetnsChord, RunError> {
+    netns::caps::check().map_err(|e| RunError::Unsupported(e.to_string()))?;
+    let program = std::env::current_exe().map_err(|e| {
+        RunError::Unsupported(format!("netns: cannot find the harness binary: {e}"))
+    })?;
+    chord_netns::NetnsChord::new(s, cfg, seed, program).map_err(|e| match e {
+        chord_netns::NetnsWorldError::Refused(r) => RunError::Unsupported(r.to_string()),
+        other => RunError::World(other.to_string()),
     })
 }

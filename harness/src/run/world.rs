@@ -31,8 +31,9 @@ pub trait ChordWorld: FaultBackend {
     fn is_up(&self, slot: u32) -> bool;
     /// Bring up a fresh node (no durable state) in a down `slot`, idle until commanded.
     fn start_fresh(&mut self, slot: u32);
-    /// Ring health from a global view, if this world can see inside its nodes.
-    fn health(&self, replicas: usize) -> Option<Health>;
+    /// Ring health from a global view, if this world can see inside its nodes (real
+    /// processes are asked, hence `&mut`).
+    fn health(&mut self, replicas: usize) -> Option<Health>;
     /// Traffic counters so far.
     fn traffic(&self) -> Traffic;
 }

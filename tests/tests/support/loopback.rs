@@ -8,19 +8,18 @@
 
 use super::process::NodeProcess;
 use chord::oracle::Health;
-use chord::{Command, Event, LookupFailure, NodeRef, OpResult};
+use chord::Command;
 use faults::{Applied, Fault, FaultBackend, Refused};
-use harness::node_cmd::parse_id;
-use harness::run::book::{hex, Book};
+use harness::run::book::Book;
+use harness::run::proc::{event, node_args, request, Monotonic};
 use harness::run::world::{ChordWorld, Traffic};
 use node_core::{sim_addr, sim_index};
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Chord nodes as local processes.
 pub struct LoopbackChord {
-    start: Instant,
+    start: Monotonic,
     args: Vec<String>,
     slots: Vec<Option<NodeProcess>>,
     applied: BTreeMap<u64, Vec<u32>>,
@@ -29,34 +28,18 @@ pub struct LoopbackChord {
 
 impl LoopbackChord {
     /// `n` idle processes configured like `cfg`.
-    // Real processes run on the wall clock.
-    #[allow(clippy::disallowed_methods)]
     pub fn new(n: u32, cfg: &chord::Config) -> LoopbackChord {
-        let ms = |d: Duration| d.as_millis().to_string();
-        let args = vec![
-            "--idle".into(),
-            "--id-bits".into(),
-            cfg.id_bits.to_string(),
-            "--successors".into(),
-            cfg.successor_list_len.to_string(),
-            "--replicas".into(),
-            cfg.replicas.to_string(),
-            "--stabilize-ms".into(),
-            ms(cfg.stabilize_every),
-            "--rpc-timeout-ms".into(),
-            ms(cfg.rpc_timeout),
-            "--replicate-ms".into(),
-            ms(cfg.replicate_every),
-        ];
+        let mut args = node_args(cfg);
+        args.insert(0, "--idle".into());
         let mut w = LoopbackChord {
-            start: Instant::now(),
+            start: Monotonic::start(),
             args,
             slots: Vec::new(),
             applied: BTreeMap::new(),
             next_applied: 0,
         };
         w.slots = (0..n).map(|slot| Some(w.spawn(slot))).collect();
-        w.start = Instant::now();
+        w.start = Monotonic::start();
         w
     }
 
@@ -72,7 +55,7 @@ impl LoopbackChord {
     }
 
     fn elapsed_us(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+        self.start.now_us()
     }
 
     fn restart(&mut self, slots: &[u32]) {
@@ -81,44 +64,6 @@ impl LoopbackChord {
                 self.slots[s as usize] = Some(self.spawn(s));
             }
         }
-    }
-}
-
-/// A `done` line as the node's event.
-fn done(v: &Value) -> Option<Event> {
-    let id = |k: &str| v[k].as_str().and_then(parse_id);
-    let node = || {
-        Some(NodeRef {
-            id: id("node_id")?,
-            addr: v["node_addr"].as_str()?.parse().ok()?,
-        })
-    };
-    let result = match v["result"].as_str()? {
-        "found" => OpResult::Found(node()?),
-        "stored" => OpResult::Stored(node()?),
-        "value" => OpResult::Value(v["value"].as_str().map(|s| s.as_bytes().to_vec())),
-        _ => OpResult::Failed(match v["error"].as_str()? {
-            "NoLiveSuccessor" => LookupFailure::NoLiveSuccessor,
-            "NotJoined" => LookupFailure::NotJoined,
-            _ => LookupFailure::NoRoute,
-        }),
-    };
-    let count = |k: &str| v[k].as_u64().and_then(|n| u32::try_from(n).ok());
-    Some(Event::Done {
-        op: v["req"].as_u64()?,
-        key: id("key_id")?,
-        hops: count("hops")?,
-        timeouts: count("timeouts")?,
-        result,
-    })
-}
-
-fn event(v: &Value) -> Option<Event> {
-    match v["event"].as_str()? {
-        "joined" => Some(Event::Joined),
-        "left" => Some(Event::Left),
-        "done" => done(v),
-        _ => None,
     }
 }
 
@@ -188,25 +133,12 @@ impl ChordWorld for LoopbackChord {
     }
 
     fn command(&mut self, slot: u32, cmd: Command) {
-        let addr_of = |v: u32| {
-            self.slots
-                .get(v as usize)
-                .and_then(|p| p.as_ref())
-                .map(|p| p.addr.to_string())
+        let addr_of = |via| {
+            let v = sim_index(via)?;
+            self.slots.get(v as usize)?.as_ref().map(|p| p.addr)
         };
-        let line = match cmd {
-            Command::Create => json!({"op": "create"}),
-            Command::Join { via } => match sim_index(via).and_then(addr_of) {
-                Some(via) => json!({"op": "join", "via": via}),
-                None => return,
-            },
-            Command::Leave => json!({"op": "leave"}),
-            Command::Lookup { op, key } => json!({"op": "lookup", "key_id": hex(key), "req": op}),
-            Command::Get { op, key } => json!({"op": "get", "key_id": hex(key), "req": op}),
-            Command::Put { op, key, value } => {
-                json!({"op": "put", "key_id": hex(key), "value": String::from_utf8_lossy(&value), "req": op})
-            }
-            Command::Maintenance(_) => return,
+        let Some(line) = request(cmd, addr_of) else {
+            return;
         };
         if let Some(p) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) {
             p.send(line);
@@ -221,7 +153,7 @@ impl ChordWorld for LoopbackChord {
         self.restart(&[slot]);
     }
 
-    fn health(&self, _replicas: usize) -> Option<Health> {
+    fn health(&mut self, _replicas: usize) -> Option<Health> {
         None
     }
 
