@@ -1,11 +1,10 @@
 //! `harness node chord --data-dir`: a node process killed with SIGKILL and relaunched with
 //! the same directory finds its stored keys again; a corrupt store file stops it.
 
+use harness::run::proc::{Monotonic, NodeProc};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Longest a test waits for one expected line.
@@ -17,72 +16,35 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 const EXIT_DATAERR: i32 = 65;
 
 /// A running `harness node chord` process; dropping it kills and reaps it, also on panic.
-struct Node {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<Value>,
-}
+struct Node(NodeProc);
 
 impl Node {
     /// Start a node that creates its own ring and keeps its store in `dir`.
     fn spawn(dir: &Path) -> Node {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
-            .args(["node", "chord", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start harness");
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let v = serde_json::from_str(&line)
-                    .unwrap_or_else(|_| json!({"event": "unparsed", "line": line}));
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
-        Node {
-            child,
-            stdin,
-            lines,
-        }
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness"));
+        cmd.args(["node", "chord", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir);
+        Node(NodeProc::spawn(cmd, Monotonic::start()).expect("start harness"))
     }
 
     fn send(&mut self, v: Value) {
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        writeln!(stdin, "{v}")
-            .and_then(|()| stdin.flush())
-            .expect("write request");
+        self.0.send(&v);
     }
 
     /// Skip lines until one satisfies `want`; panics if none comes within [`LINE_WAIT`].
     fn expect(&self, want: impl Fn(&Value) -> bool) -> Value {
         loop {
-            match self.lines.recv_timeout(LINE_WAIT) {
-                Ok(v) if want(&v) => return v,
-                Ok(_) => {}
-                Err(e) => panic!("no expected line: {e}"),
+            match self.0.next(LINE_WAIT) {
+                Some((_, v)) if want(&v) => return v,
+                Some(_) => {}
+                None => panic!("no expected line within {LINE_WAIT:?}"),
             }
         }
     }
 
     /// SIGKILL the process and reap it.
     fn kill(&mut self) {
-        self.stdin = None;
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
+        self.0.kill();
     }
 }
 

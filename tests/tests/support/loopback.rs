@@ -117,10 +117,11 @@ impl ChordWorld for LoopbackChord {
 
     fn advance_to(&mut self, t_us: u64, book: &mut Book) {
         loop {
-            for (slot, p) in self.slots.iter().enumerate() {
-                for v in p.as_ref().map(NodeProcess::ready).unwrap_or_default() {
+            let now_us = self.elapsed_us();
+            for (slot, p) in self.slots.iter_mut().enumerate() {
+                for v in p.as_mut().map(NodeProcess::ready).unwrap_or_default() {
                     if let Some(e) = event(&v) {
-                        book.on_event(self.elapsed_us(), slot as u32, e);
+                        book.on_event(now_us, slot as u32, e);
                     }
                 }
             }
