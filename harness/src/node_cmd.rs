@@ -34,6 +34,7 @@
 mod durable;
 mod session;
 
+pub use durable::STORE_FILE;
 pub use session::parse_id;
 
 use crate::run::book::hex;

@@ -272,7 +272,7 @@ impl ChordWorld for NetnsChord {
             return;
         }
         if let Some(d) = self.data.get(slot as usize) {
-            let _ = std::fs::remove_file(d.path().join("store.json"));
+            let _ = std::fs::remove_file(d.path().join(crate::node_cmd::STORE_FILE));
         }
         self.relaunch(&[slot]);
     }
