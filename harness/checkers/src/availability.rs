@@ -2,14 +2,25 @@
 //! applied, counted per side of the partition.
 //!
 //! An operation counts when it is invoked between a partition's `apply` and its `heal`
-//! (matched by the fault's text; never healed = until the end). It is available if an `ok`
+//! (matched by the fault's index in the scenario; never healed = until the end). It is available if an `ok`
 //! record follows; a `fail` or no completion at all counts against it.
 
-use super::{Kind, Verdict};
-use crate::history::Record;
-use crate::scenario::{Probability, Side};
-use serde::Serialize;
+use crate::{FaultAction, Property, Record, Verdict};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// A side of a partition, for checks measured per side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Every client, whichever side it is on.
+    #[default]
+    All,
+    /// Clients on the largest side (of equal sides, the one holding the lowest slot).
+    Majority,
+    /// Clients on every other side.
+    Minority,
+}
 
 /// Operations invoked and answered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -97,20 +108,24 @@ fn origin(sides: &[Vec<u32>], node: u32) -> Origin {
 /// Count the operations invoked while a partition with recorded sides is applied. Under
 /// overlapping partitions, the one applied last decides the sides.
 pub fn availability(records: &[Record]) -> Availability {
-    let mut active: Vec<(&str, &[Vec<u32>])> = Vec::new();
+    let mut active: Vec<(usize, &[Vec<u32>])> = Vec::new();
     let mut open: BTreeMap<u64, Origin> = BTreeMap::new();
     let mut per_side: BTreeMap<Vec<u32>, Tally> = BTreeMap::new();
     let mut out = Availability::default();
     for r in records {
         match r {
             Record::Fault {
-                action,
-                fault,
+                action: FaultAction::Apply,
+                index,
                 sides: Some(sides),
                 ..
-            } if action == "apply" => active.push((fault.as_str(), sides.as_slice())),
-            Record::Fault { action, fault, .. } if action == "heal" => {
-                if let Some(i) = active.iter().position(|(f, _)| f == fault) {
+            } => active.push((*index, sides.as_slice())),
+            Record::Fault {
+                action: FaultAction::Heal,
+                index,
+                ..
+            } => {
+                if let Some(i) = active.iter().position(|(f, _)| f == index) {
                     active.remove(i);
                 }
             }
@@ -135,7 +150,7 @@ pub fn availability(records: &[Record]) -> Availability {
                     }
                 }
             }
-            Record::Fail { op, .. } => {
+            Record::Fail { op, .. } | Record::Info { op, .. } => {
                 open.remove(op);
             }
             _ => {}
@@ -179,7 +194,7 @@ fn side_word(side: Side) -> &'static str {
 ///
 /// Its kind is liveness (exit 2): an unavailable side answers nothing wrong, it only
 /// fails to answer, as a ring that never converges does.
-pub fn verdict(a: &Availability, min: Probability, side: Side) -> Verdict {
+pub fn verdict(a: &Availability, min: f64, side: Side) -> Verdict {
     let mut parts: Vec<String> = a
         .sides
         .iter()
@@ -196,14 +211,14 @@ pub fn verdict(a: &Availability, min: Probability, side: Side) -> Verdict {
     let word = side_word(side);
     let judged = a.judged(side).fraction();
     parts.push(match judged {
-        Some(f) => format!("judged {word}: {f:.3} (min {})", min.get()),
+        Some(f) => format!("judged {word}: {f:.3} (min {})", min),
         None if a.sides.is_empty() => "no operations during partitions".to_string(),
         None => format!("no operations on the {word} side during partitions"),
     });
     Verdict {
         check: "availability".to_string(),
-        kind: Kind::Liveness,
-        passed: judged.is_none_or(|f| f >= min.get()),
+        kind: Property::Liveness,
+        passed: judged.is_none_or(|f| f >= min),
         detail: parts.join("; "),
     }
 }
@@ -211,13 +226,17 @@ pub fn verdict(a: &Availability, min: Probability, side: Side) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::OpKind;
+    use crate::{Bytes, Call, Ret};
 
-    fn fault(t: u64, action: &str, name: &str, sides: Option<Vec<Vec<u32>>>) -> Record {
+    fn fault(t: u64, action: &str, index: usize, sides: Option<Vec<Vec<u32>>>) -> Record {
         Record::Fault {
             t_us: t,
-            action: action.into(),
-            fault: name.into(),
+            action: match action {
+                "apply" => FaultAction::Apply,
+                _ => FaultAction::Heal,
+            },
+            index,
+            fault: "partition".into(),
             sides,
         }
     }
@@ -228,20 +247,22 @@ mod tests {
         Record::Invoke {
             t_us: t,
             op,
+            client: 0,
             node,
-            f: OpKind::Get,
-            key: "ab".into(),
-            value: None,
+            call: Call::Get {
+                key: Bytes(vec![0xab]),
+            },
         }
     }
     fn ok(t: u64, op: u64) -> Record {
         Record::Ok {
             t_us: t,
             op,
-            answer: None,
-            value: None,
-            hops: 1,
-            timeouts: 0,
+            ret: Ret::Get {
+                value: None,
+                hops: 1,
+                timeouts: 0,
+            },
         }
     }
     fn fail(t: u64, op: u64) -> Record {
@@ -253,22 +274,22 @@ mod tests {
             timeouts: 1,
         }
     }
-    fn p(x: f64) -> Probability {
-        Probability::new(x).expect("in range")
+    fn p(x: f64) -> f64 {
+        x
     }
 
     #[test]
     fn operations_are_counted_per_side_only_while_partitioned() {
         let h = vec![
             invoke(1, 1, 0),
-            fault(2, "apply", "halves", halves()),
+            fault(2, "apply", 0, halves()),
             invoke(3, 2, 1),
             ok(4, 2),
             invoke(5, 3, 5),
             fail(6, 3),
             invoke(7, 4, 6),
             ok(8, 1),
-            fault(9, "heal", "halves", None),
+            fault(9, "heal", 0, None),
             ok(10, 4),
             invoke(11, 5, 6),
         ];
@@ -284,7 +305,7 @@ mod tests {
         );
         assert_eq!(a.judged(Side::All), Tally { invoked: 3, ok: 2 });
         let v = verdict(&a, p(0.6), Side::All);
-        assert!(v.passed && v.kind == Kind::Liveness, "{v:?}");
+        assert!(v.passed && v.kind == Property::Liveness, "{v:?}");
         assert_eq!(
             v.detail,
             "side n0-n3: 1/1 ok (1.000); side n4-n7: 1/2 ok (0.500); judged all: 0.667 (min 0.6)"
@@ -296,7 +317,7 @@ mod tests {
     fn majority_is_the_largest_side_and_ties_go_to_the_lowest_slot() {
         let isolate = Some(vec![vec![0, 1, 3, 4, 5], vec![2, 6]]);
         let h = vec![
-            fault(0, "apply", "isolate", isolate),
+            fault(0, "apply", 0, isolate),
             invoke(1, 1, 2),
             invoke(2, 2, 6),
             ok(3, 2),
@@ -316,11 +337,11 @@ mod tests {
     #[test]
     fn unfinished_operations_count_as_unavailable_and_unhealed_partitions_last() {
         let h = vec![
-            fault(0, "apply", "halves", halves()),
+            fault(0, "apply", 0, halves()),
             invoke(1, 1, 0),
             invoke(2, 2, 1),
             ok(3, 1),
-            fault(4, "heal", "other", None),
+            fault(4, "heal", 1, None),
             invoke(5, 3, 2),
         ];
         let a = availability(&h);
@@ -332,19 +353,40 @@ mod tests {
     fn no_operations_during_a_partition_pass_and_say_so() {
         let h = vec![
             invoke(1, 1, 0),
-            fault(2, "apply", "halves", halves()),
-            fault(3, "apply", "crash", None),
-            fault(4, "heal", "halves", None),
+            fault(2, "apply", 0, halves()),
+            fault(3, "apply", 1, None),
+            fault(4, "heal", 0, None),
             invoke(5, 2, 0),
         ];
         let v = verdict(&availability(&h), p(1.0), Side::All);
         assert!(v.passed, "{v:?}");
         assert_eq!(v.detail, "no operations during partitions");
-        let h = vec![fault(0, "apply", "halves", halves()), invoke(1, 1, 0)];
+        let h = vec![fault(0, "apply", 0, halves()), invoke(1, 1, 0)];
         let v = verdict(&availability(&h), p(0.9), Side::Minority);
         assert!(v.passed, "{v:?}");
         assert!(v
             .detail
             .ends_with("no operations on the minority side during partitions"));
+    }
+
+    #[test]
+    fn availability_pairs_a_heal_with_its_apply_by_index_not_by_text() {
+        let other = Some(vec![vec![0, 1], vec![2, 3, 4, 5, 6, 7]]);
+        let h = vec![
+            fault(0, "apply", 0, halves()),
+            fault(1, "apply", 1, other),
+            fault(2, "heal", 0, None),
+            invoke(3, 1, 1),
+        ];
+        let a = availability(&h);
+        assert_eq!(a.sides[0].nodes, vec![0, 1], "{a:?}");
+        let h = vec![
+            fault(0, "apply", 0, halves()),
+            fault(1, "apply", 1, halves()),
+            fault(2, "heal", 1, None),
+            fault(3, "heal", 0, None),
+            invoke(4, 1, 1),
+        ];
+        assert!(availability(&h).sides.is_empty());
     }
 }

@@ -1,7 +1,8 @@
 //! `lookup_correct` and `path_length`: every lookup's answer against the ground truth, the
-//! first live node at or after the key in the membership while the lookup was running.
+//! first live member at or after the key on the ring (identifiers of equal width compare as
+//! numbers) while the lookup was running.
 
-use crate::history::{OpKind, Record};
+use crate::{Bytes, Call, Record, Ret};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,29 +17,27 @@ pub struct LookupStats {
     pub wrong: usize,
     /// Gave up.
     pub failed: usize,
-    /// Never completed before the run ended.
+    /// Outcome unknown (`info`, or never completed before the run ended).
     pub unknown: usize,
     /// Mean nodes that answered, over answered lookups.
     pub mean_hops: f64,
     /// Mean timeouts per lookup, over answered and failed lookups.
     pub mean_timeouts: f64,
+    /// Lookups answered.
+    pub answered: usize,
 }
 
 impl LookupStats {
-    /// `correct / total` (1.0 when there were no lookups).
-    pub fn success_rate(&self) -> f64 {
-        if self.total == 0 {
-            1.0
-        } else {
-            self.correct as f64 / self.total as f64
-        }
+    /// `correct / total`, or `None` when no lookup ran (nothing to judge).
+    pub fn success_rate(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.correct as f64 / self.total as f64)
     }
 }
 
-/// The first member at or after `key` on the ring (hex identifiers of equal width sort numerically).
-pub fn ground_truth<'a>(members: &'a BTreeSet<String>, key: &str) -> Option<&'a String> {
+/// The first member at or after `key` on the ring.
+pub fn ground_truth<'a>(members: &'a BTreeSet<Bytes>, key: &Bytes) -> Option<&'a Bytes> {
     members
-        .range(key.to_string()..)
+        .range(key.clone()..)
         .next()
         .or_else(|| members.iter().next())
 }
@@ -50,10 +49,10 @@ pub fn lookup_stats(records: &[Record]) -> LookupStats {
 
 /// As [`lookup_stats`], counting only lookups invoked at or after `from_us`.
 pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
-    let mut members: BTreeSet<String> = BTreeSet::new();
-    let mut open: BTreeMap<u64, (String, BTreeSet<String>)> = BTreeMap::new();
+    let mut members: BTreeSet<Bytes> = BTreeSet::new();
+    let mut open: BTreeMap<u64, (Bytes, BTreeSet<Bytes>)> = BTreeMap::new();
     let mut s = LookupStats::default();
-    let (mut hops, mut answered, mut timeouts, mut ended) = (0u64, 0u64, 0u64, 0u64);
+    let (mut hops, mut timeouts, mut ended) = (0u64, 0u64, 0u64);
     for r in records {
         match r {
             Record::Member { id, up, .. } => {
@@ -69,30 +68,23 @@ pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
             Record::Invoke {
                 t_us,
                 op,
-                f: OpKind::Lookup,
-                key,
+                call: Call::Lookup { key },
                 ..
             } if *t_us >= from_us => {
                 s.total += 1;
                 let ok = ground_truth(&members, key).cloned().into_iter().collect();
                 open.insert(*op, (key.clone(), ok));
             }
-            Record::Ok {
-                op,
-                answer,
-                hops: h,
-                timeouts: t,
-                ..
-            } => {
+            Record::Ok { op, ret, .. } => {
                 if let Some((_, ok)) = open.remove(op) {
-                    if answer.as_ref().is_some_and(|a| ok.contains(a)) {
-                        s.correct += 1;
-                    } else {
-                        s.wrong += 1;
+                    match ret {
+                        Ret::Lookup { answer, .. } if ok.contains(answer) => s.correct += 1,
+                        _ => s.wrong += 1,
                     }
-                    hops += u64::from(*h);
-                    answered += 1;
-                    timeouts += u64::from(*t);
+                    let (h, t) = ret.cost();
+                    hops += u64::from(h);
+                    timeouts += u64::from(t);
+                    s.answered += 1;
                     ended += 1;
                 }
             }
@@ -103,20 +95,14 @@ pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
                 timeouts += u64::from(*t);
                 ended += 1;
             }
+            Record::Info { op, .. } if open.remove(op).is_some() => s.unknown += 1,
             _ => {}
         }
     }
-    s.unknown = open.len();
-    s.mean_hops = if answered == 0 {
-        0.0
-    } else {
-        hops as f64 / answered as f64
-    };
-    s.mean_timeouts = if ended == 0 {
-        0.0
-    } else {
-        timeouts as f64 / ended as f64
-    };
+    s.unknown += open.len();
+    let mean = |sum: u64, n: u64| if n == 0 { 0.0 } else { sum as f64 / n as f64 };
+    s.mean_hops = mean(hops, s.answered as u64);
+    s.mean_timeouts = mean(timeouts, ended);
     s
 }
 
@@ -124,11 +110,14 @@ pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
 mod tests {
     use super::*;
 
-    fn member(t: u64, id: &str, up: bool) -> Record {
+    fn id(s: &str) -> Bytes {
+        Bytes::from_hex(s).expect("hex")
+    }
+    fn member(t: u64, i: &str, up: bool) -> Record {
         Record::Member {
             t_us: t,
             node: 0,
-            id: id.into(),
+            id: id(i),
             up,
         }
     }
@@ -136,20 +125,20 @@ mod tests {
         Record::Invoke {
             t_us: t,
             op,
+            client: 0,
             node: 0,
-            f: OpKind::Lookup,
-            key: key.into(),
-            value: None,
+            call: Call::Lookup { key: id(key) },
         }
     }
     fn ok(t: u64, op: u64, answer: &str, hops: u32) -> Record {
         Record::Ok {
             t_us: t,
             op,
-            answer: Some(answer.into()),
-            value: None,
-            hops,
-            timeouts: 0,
+            ret: Ret::Lookup {
+                answer: id(answer),
+                hops,
+                timeouts: 0,
+            },
         }
     }
 
@@ -175,15 +164,21 @@ mod tests {
                 timeouts: 2,
             },
             invoke(10, 5, "41"),
+            invoke(11, 6, "41"),
+            Record::Info {
+                t_us: 12,
+                op: 6,
+                why: "run ended".into(),
+            },
         ];
         let s = lookup_stats(&h);
         assert_eq!(
             (s.total, s.correct, s.wrong, s.failed, s.unknown),
-            (5, 2, 1, 1, 1)
+            (6, 2, 1, 1, 2)
         );
         assert!((s.mean_hops - 2.0).abs() < 1e-9);
         assert!((s.mean_timeouts - 0.5).abs() < 1e-9);
-        assert!((s.success_rate() - 0.4).abs() < 1e-9);
+        assert_eq!(s.success_rate(), Some(2.0 / 6.0));
     }
 
     #[test]
@@ -207,10 +202,15 @@ mod tests {
     }
 
     #[test]
+    fn no_lookups_give_no_success_rate() {
+        assert_eq!(lookup_stats(&[member(0, "10", true)]).success_rate(), None);
+    }
+
+    #[test]
     fn ground_truth_wraps_past_the_largest_identifier() {
-        let m: BTreeSet<String> = ["10", "50"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(ground_truth(&m, "60").map(String::as_str), Some("10"));
-        assert_eq!(ground_truth(&m, "50").map(String::as_str), Some("50"));
-        assert_eq!(ground_truth(&BTreeSet::new(), "1"), None);
+        let m: BTreeSet<Bytes> = ["10", "50"].iter().map(|s| id(s)).collect();
+        assert_eq!(ground_truth(&m, &id("60")), Some(&id("10")));
+        assert_eq!(ground_truth(&m, &id("50")), Some(&id("50")));
+        assert_eq!(ground_truth(&BTreeSet::new(), &id("01")), None);
     }
 }

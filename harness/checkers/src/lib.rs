@@ -1,0 +1,88 @@
+//! The kind-neutral run history and every checker. Pure: serde only, no runtime, so that
+//! library users can judge a `history.jsonl` of their own.
+//!
+//! - [`history`]: the records of `history.jsonl` (invoke / ok / fail / info, member, fault,
+//!   probe) with typed calls and results.
+//! - [`lookup`]: `lookup_correct` and `path_length`, against ring-successor ground truth.
+//! - [`availability`]: operations that succeed on each side of a partition.
+//! - [`converge`]: the system is healthy again within a bound after the last change.
+//!
+//! A verdict states one kind of property — correctness or liveness — and the exit code
+//! says which failed.
+
+pub mod availability;
+mod bytes;
+pub mod converge;
+pub mod history;
+pub mod lookup;
+
+pub use bytes::Bytes;
+pub use history::{Call, FaultAction, Record, Ret};
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of property a check states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Property {
+    /// Something wrong happened (a wrong answer, a lost write): exit 1.
+    Correctness,
+    /// Something good did not happen in time (no convergence): exit 2.
+    Liveness,
+}
+
+/// The outcome of one check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The check's name as the scenario spells it.
+    pub check: String,
+    /// The kind of property it states.
+    pub kind: Property,
+    /// Whether it held.
+    pub passed: bool,
+    /// One line a person can read.
+    pub detail: String,
+}
+
+/// Exit code for a set of verdicts: 0 all pass, 1 a correctness check failed, 2 only
+/// liveness failed.
+pub fn exit_code(verdicts: &[Verdict]) -> i32 {
+    let failed = |k: Property| verdicts.iter().any(|v| !v.passed && v.kind == k);
+    if failed(Property::Correctness) {
+        1
+    } else if failed(Property::Liveness) {
+        2
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(kind: Property, passed: bool) -> Verdict {
+        Verdict {
+            check: "x".into(),
+            kind,
+            passed,
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn correctness_failures_outrank_liveness_failures() {
+        assert_eq!(
+            exit_code(&[v(Property::Correctness, true), v(Property::Liveness, true)]),
+            0
+        );
+        assert_eq!(exit_code(&[v(Property::Liveness, false)]), 2);
+        assert_eq!(
+            exit_code(&[
+                v(Property::Liveness, false),
+                v(Property::Correctness, false)
+            ]),
+            1
+        );
+    }
+}
