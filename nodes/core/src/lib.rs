@@ -16,7 +16,7 @@ pub mod time;
 pub mod wire;
 
 pub use addr::{sim_addr, sim_index, Addr};
-pub use node::{Node, Transmit};
+pub use node::{Connection, Node, Transmit};
 pub use rng::Rng;
 pub use time::Instant;
 pub use wire::{addr_len, put_addr, Reader, Wire, WireError};

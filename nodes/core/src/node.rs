@@ -17,6 +17,15 @@ pub struct Transmit<M> {
     pub msg: M,
 }
 
+/// What happened to a connection, for protocols over streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    /// It is open: frames flow both ways.
+    Opened,
+    /// It closed (by either side, or because the network cut it).
+    Closed,
+}
+
 /// A sans-IO protocol node. Time comes in as `now`; effects go out through `poll_*`.
 pub trait Node {
     /// Messages exchanged between nodes of this protocol.
@@ -40,6 +49,12 @@ pub trait Node {
     fn poll_event(&mut self) -> Option<Self::Event>;
     /// A datagram from `from` failed to decode; the node counts it and drops it.
     fn handle_malformed(&mut self, now: Instant, from: Addr, err: &WireError);
+
+    /// A connection to the peer listening at `peer` opened or closed (stream drivers only;
+    /// datagram protocols ignore it). Messages from `peer` arrive between the two.
+    fn handle_connection(&mut self, now: Instant, peer: Addr, event: Connection) {
+        let _ = (now, peer, event);
+    }
 
     /// Decode `bytes` and handle the message, or count and drop it if malformed.
     fn handle_datagram(&mut self, now: Instant, from: Addr, bytes: &[u8]) {

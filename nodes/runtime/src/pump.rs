@@ -4,7 +4,7 @@
 
 use crate::clock::Clock;
 use crate::control::{Ends, Input, Stamped};
-use node_core::{Addr, Instant, Node, Wire};
+use node_core::{Addr, Connection, Instant, Node, Wire};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -72,6 +72,12 @@ impl<N: Node> Pump<N> {
     pub(crate) fn on_bytes(&mut self, from: Addr, bytes: &[u8]) {
         let now = self.now();
         self.core.borrow_mut().handle_datagram(now, from, bytes);
+    }
+
+    /// A connection to `peer` opened or closed.
+    pub(crate) fn on_connection(&mut self, peer: Addr, event: Connection) {
+        let now = self.now();
+        self.core.borrow_mut().handle_connection(now, peer, event);
     }
 
     /// The wake-up came.

@@ -7,6 +7,8 @@
 //! listening address, and replies reuse the connection. There is at most one connection per
 //! peer in the table; a frame for a peer without one dials it. A connection that fails loses
 //! the frames queued on it, as a network loses datagrams: the core's timeouts deal with it.
+//! The core hears when the connection to a peer in the table opens and when it closes
+//! ([`Node::handle_connection`]).
 //!
 //! Connection tasks are spawned with `spawn_local`: call [`run_stream`] inside a
 //! [`tokio::task::LocalSet`] (turmoil hosts already run in one).
@@ -16,7 +18,7 @@ use crate::control::Ends;
 use crate::error::RuntimeError;
 use crate::frame::{put_frame, FrameDecoder};
 use crate::pump::{sleep_until, Flow, Pump, Shared};
-use node_core::{put_addr, Addr, Node, Reader};
+use node_core::{put_addr, Addr, Connection, Node, Reader};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
@@ -86,14 +88,26 @@ enum NetEvent {
         id: u64,
         tx: UnboundedSender<Vec<u8>>,
     },
+    /// Dialled connection `id` to `peer` is open.
+    Opened { peer: Addr, id: u64 },
     /// Connection `id` to `peer` ended.
     Closed { peer: Addr, id: u64 },
 }
 
-/// A connection in the table: its id and the queue its task writes from.
+/// What the driver hands the core from its connections.
+enum Delivery {
+    /// A frame from the peer listening at the address.
+    Frame(Addr, Vec<u8>),
+    /// The connection to the peer opened or closed.
+    Connection(Addr, Connection),
+}
+
+/// A connection in the table: its id, the queue its task writes from, and whether it is
+/// open (a dialled one is not until it connects).
 struct Link {
     id: u64,
     tx: UnboundedSender<Vec<u8>>,
+    open: bool,
 }
 
 /// Connections of one driver.
@@ -125,7 +139,14 @@ impl<Net: StreamNet> Links<Net> {
         // The receiver is alive: it was just made and is moved into the task below.
         let _ = tx.send(frame);
         let id = self.id();
-        self.table.insert(to, Link { id, tx });
+        self.table.insert(
+            to,
+            Link {
+                id,
+                tx,
+                open: false,
+            },
+        );
         let (me, events) = (self.me, self.events.clone());
         self.tasks.spawn_local(dial::<Net>(to, me, id, rx, events));
     }
@@ -136,20 +157,29 @@ impl<Net: StreamNet> Links<Net> {
             .spawn_local(answer::<Net>(stream, id, self.events.clone()));
     }
 
-    fn on_event(&mut self, ev: NetEvent) -> Option<(Addr, Vec<u8>)> {
+    fn on_event(&mut self, ev: NetEvent) -> Option<Delivery> {
+        while self.tasks.try_join_next().is_some() {}
         match ev {
-            NetEvent::Frame { from, body } => return Some((from, body)),
+            NetEvent::Frame { from, body } => Some(Delivery::Frame(from, body)),
             NetEvent::Hello { peer, id, tx } => {
-                self.table.entry(peer).or_insert(Link { id, tx });
+                if self.table.contains_key(&peer) {
+                    return None;
+                }
+                self.table.insert(peer, Link { id, tx, open: true });
+                Some(Delivery::Connection(peer, Connection::Opened))
+            }
+            NetEvent::Opened { peer, id } => {
+                let link = self.table.get_mut(&peer).filter(|l| l.id == id)?;
+                link.open = true;
+                Some(Delivery::Connection(peer, Connection::Opened))
             }
             NetEvent::Closed { peer, id } => {
-                if self.table.get(&peer).is_some_and(|l| l.id == id) {
-                    self.table.remove(&peer);
-                }
+                let link = self.table.get(&peer).filter(|l| l.id == id)?;
+                let was_open = link.open;
+                self.table.remove(&peer);
+                was_open.then_some(Delivery::Connection(peer, Connection::Closed))
             }
         }
-        while self.tasks.try_join_next().is_some() {}
-        None
     }
 }
 
@@ -189,8 +219,10 @@ pub async fn run_stream<N: Node, Net: StreamNet>(
                 }
             }
             Some(ev) = inbox.recv(), if listening => {
-                if let Some((from, body)) = links.on_event(ev) {
-                    pump.on_bytes(from, &body);
+                match links.on_event(ev) {
+                    Some(Delivery::Frame(from, body)) => pump.on_bytes(from, &body),
+                    Some(Delivery::Connection(peer, event)) => pump.on_connection(peer, event),
+                    None => {}
                 }
             }
             got = Net::accept(&listener), if listening => {
@@ -217,7 +249,9 @@ async fn dial<Net: StreamNet>(
         put_addr(&mut hello, me);
         let mut frame = Vec::new();
         put_frame(&mut frame, &hello);
-        if stream.write_all(&frame).await.is_ok() {
+        if stream.write_all(&frame).await.is_ok()
+            && events.send(NetEvent::Opened { peer: to, id }).is_ok()
+        {
             let _ = carry(&mut stream, to, FrameDecoder::new(), queue, &events).await;
         }
     }

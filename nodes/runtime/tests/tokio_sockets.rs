@@ -2,16 +2,16 @@
 
 mod support;
 
-use node_core::Addr;
+use node_core::{Addr, Connection};
 use runtime::{
-    channel, run_datagram, run_stream, Clock, Control, Input, Shared, StreamNet, Tap, Tapped,
-    TokioTcp, Verdict,
+    channel, run_datagram, run_stream, Clock, Control, Input, RuntimeError, Shared, StreamNet, Tap,
+    Tapped, TokioTcp, Verdict,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 use support::{Echo, Event, Msg, Ping};
-use tokio::task::LocalSet;
+use tokio::task::{JoinHandle, LocalSet};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -29,6 +29,25 @@ async fn next_got(ctl: &mut Control<Echo>) -> (Addr, Msg) {
 
 fn echo() -> Shared<Echo> {
     Rc::new(RefCell::new(Echo::new(None)))
+}
+
+/// A TCP driver of an echo core on `at` (default: any loopback port), spawned on the
+/// current `LocalSet`: its address, its control and its task.
+async fn tcp_node_with_task(
+    at: Option<Addr>,
+) -> (Addr, Control<Echo>, JoinHandle<Result<(), RuntimeError>>) {
+    let listen = at.unwrap_or_else(|| "127.0.0.1:0".parse().expect("addr"));
+    let l = TokioTcp::bind(listen).await.expect("bind");
+    let addr = TokioTcp::local_addr(&l).expect("bound");
+    let (ctl, ends) = channel::<Echo>();
+    let run = run_stream::<_, TokioTcp>(echo(), l, addr, ends, Clock::new());
+    (addr, ctl, tokio::task::spawn_local(run))
+}
+
+/// As [`tcp_node_with_task`], for a driver that runs until the test ends.
+async fn tcp_node(at: Option<Addr>) -> (Addr, Control<Echo>) {
+    let (addr, ctl, _) = tcp_node_with_task(at).await;
+    (addr, ctl)
 }
 
 /// Loses every other datagram it sends (the second, the fourth…).
@@ -97,30 +116,8 @@ async fn udp_driver_answers_counts_malformed_input_and_taps_drop_sends() {
 async fn tcp_driver_frames_messages_names_peers_by_listen_address_and_redials() {
     LocalSet::new()
         .run_until(async {
-            let a_l = TokioTcp::bind("127.0.0.1:0".parse().expect("addr"))
-                .await
-                .expect("bind");
-            let b_l = TokioTcp::bind("127.0.0.1:0".parse().expect("addr"))
-                .await
-                .expect("bind");
-            let a_addr = TokioTcp::local_addr(&a_l).expect("a");
-            let b_addr = TokioTcp::local_addr(&b_l).expect("b");
-            let (mut a, a_ends) = channel::<Echo>();
-            let (mut b, b_ends) = channel::<Echo>();
-            let _a_run = tokio::task::spawn_local(run_stream::<_, TokioTcp>(
-                echo(),
-                a_l,
-                a_addr,
-                a_ends,
-                Clock::new(),
-            ));
-            let b_run = tokio::task::spawn_local(run_stream::<_, TokioTcp>(
-                echo(),
-                b_l,
-                b_addr,
-                b_ends,
-                Clock::new(),
-            ));
+            let (a_addr, mut a) = tcp_node(None).await;
+            let (b_addr, mut b, b_run) = tcp_node_with_task(None).await;
             for n in 1..=3 {
                 a.command(Ping { to: b_addr, n });
             }
@@ -131,15 +128,7 @@ async fn tcp_driver_frames_messages_names_peers_by_listen_address_and_redials() 
             // B stops (its connections close) and comes back on the same port: A redials.
             assert!(b.send(Input::Stop));
             assert!(b_run.await.expect("joined").is_ok());
-            let b_l = TokioTcp::bind(b_addr).await.expect("rebind");
-            let (mut b, b_ends) = channel::<Echo>();
-            let _b_run = tokio::task::spawn_local(run_stream::<_, TokioTcp>(
-                echo(),
-                b_l,
-                b_addr,
-                b_ends,
-                Clock::new(),
-            ));
+            let (_, mut b) = tcp_node(Some(b_addr)).await;
             let mut n = 10;
             let got = loop {
                 a.command(Ping { to: b_addr, n });
@@ -152,6 +141,35 @@ async fn tcp_driver_frames_messages_names_peers_by_listen_address_and_redials() 
                 assert!(n < 60, "B never heard from A again");
             };
             assert_eq!(got.0, a_addr);
+        })
+        .await;
+}
+
+/// The next connection event `ctl`'s core reported.
+async fn next_connection(ctl: &mut Control<Echo>) -> (Addr, Connection) {
+    loop {
+        let e = tokio::time::timeout(WAIT, ctl.event())
+            .await
+            .expect("an event within the guard time")
+            .expect("driver alive");
+        if let Event::Connection { peer, event } = e.event {
+            return (peer, event);
+        }
+    }
+}
+
+#[tokio::test]
+async fn tcp_driver_tells_the_core_when_a_connection_opens_and_closes() {
+    LocalSet::new()
+        .run_until(async {
+            let (a_addr, mut a) = tcp_node(None).await;
+            let (b_addr, mut b, b_run) = tcp_node_with_task(None).await;
+            a.command(Ping { to: b_addr, n: 1 });
+            assert_eq!(next_connection(&mut a).await, (b_addr, Connection::Opened));
+            assert_eq!(next_connection(&mut b).await, (a_addr, Connection::Opened));
+            assert!(b.send(Input::Stop));
+            assert!(b_run.await.expect("joined").is_ok());
+            assert_eq!(next_connection(&mut a).await, (b_addr, Connection::Closed));
         })
         .await;
 }

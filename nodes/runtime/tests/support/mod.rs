@@ -1,7 +1,7 @@
 //! A tiny core for driver tests: it answers `Ping(n)` with `Pong(n)`, reports every message
 //! it gets, and (if asked) ticks on a period so that timers and pauses are visible.
 
-use node_core::{Addr, Instant, Node, Reader, Transmit, Wire, WireError};
+use node_core::{Addr, Connection, Instant, Node, Reader, Transmit, Wire, WireError};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -41,6 +41,7 @@ pub enum Event {
     Got { from: Addr, msg: Msg },
     Tick(Instant),
     Malformed,
+    Connection { peer: Addr, event: Connection },
 }
 
 /// Echo's one command.
@@ -114,5 +115,9 @@ impl Node for Echo {
 
     fn handle_malformed(&mut self, _now: Instant, _from: Addr, _err: &WireError) {
         self.events.push_back(Event::Malformed);
+    }
+
+    fn handle_connection(&mut self, _now: Instant, peer: Addr, event: Connection) {
+        self.events.push_back(Event::Connection { peer, event });
     }
 }
