@@ -12,8 +12,9 @@ command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "ci/setup.sh: need root to install ${missing[*]} (apt-get install -y ${missing[*]})" >&2
-    exit 1
+    # Not root: the netns tests could not run anyway; they skip and say why.
+    echo "ci/setup.sh: not root, so not installing ${missing[*]}; the tests that need root will skip" >&2
+    exit 0
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

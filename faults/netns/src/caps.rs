@@ -1,6 +1,7 @@
 //! Can this machine run the netns world? Root, iproute2, nftables and namespaces.
 
 use crate::cmd::{ip, run, NetnsError};
+use std::io::Write as _;
 
 /// Check every requirement; the error says what is missing and how to get it.
 pub fn check() -> Result<(), NetnsError> {
@@ -28,4 +29,21 @@ pub fn check() -> Result<(), NetnsError> {
     })?;
     let _ = ip(&["netns", "del", &probe]);
     Ok(())
+}
+
+/// For a test that needs what [`check`] checks: `true` when it must skip, after printing
+/// why. Under CI (`CI=true`), where these tests must run, a missing capability panics
+/// instead, so that CI never passes with them skipped.
+pub fn skip_test(test: &str) -> bool {
+    match check() {
+        Ok(()) => false,
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{test}: CI must run this root test, but it cannot: {e}")
+        }
+        Err(e) => {
+            // Straight to stderr: the test harness captures `eprintln!` of passing tests.
+            let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {e}");
+            true
+        }
+    }
 }
