@@ -2,6 +2,7 @@
 
 use crate::check::evaluate::evaluate;
 use crate::check::{exit_code, Verdict};
+use crate::exit::Exit;
 use crate::run::{self, output};
 use crate::scenario::{self, Scenario, World};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -74,11 +75,7 @@ pub enum Cmd {
         what: NetnsCmd,
     },
     /// Run one real node on tokio sockets, controlled by JSON lines on stdin.
-    Node {
-        /// Which node.
-        #[command(subcommand)]
-        kind: crate::node_cmd::NodeCmd,
-    },
+    Node(crate::node_cmd::NodeArgs),
 }
 
 /// `harness netns …`.
@@ -116,13 +113,22 @@ impl From<WorldArg> for World {
     }
 }
 
-/// Parse arguments, run, and return the process exit code.
+/// Parse arguments, run, and return the process exit code (a panic is exit 3).
 pub fn main() -> i32 {
+    crate::exit::guard(dispatch)
+}
+
+fn dispatch() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { 64 } else { 0 };
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            }
+            .code();
         }
     };
     match cli.command {
@@ -142,7 +148,7 @@ pub fn main() -> i32 {
             faults,
         } => fuzz_cmd(&file, cases, faults, seed, &out),
         Cmd::Experiment { which } => crate::experiment::main(&which),
-        Cmd::Node { kind } => crate::node_cmd::main(kind),
+        Cmd::Node(args) => crate::node_cmd::main(args),
         Cmd::Netns { what } => netns_cmd(what),
     }
 }

@@ -1,6 +1,7 @@
 //! `harness run --world netns`: real Chord processes in network namespaces under kernel
 //! faults, and nothing left behind afterwards (needs root, as CI runs).
 
+use checkers::{Call, Record, Ret};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -18,12 +19,8 @@ fn run(file: &str, out: &Path) -> Output {
         .expect("harness runs")
 }
 
-fn history(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("history.jsonl"))
-        .expect("history written")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("history line"))
-        .collect()
+fn history(dir: &Path) -> Vec<Record> {
+    checkers::history::read(&dir.join("history.jsonl")).expect("history written and parsed")
 }
 
 fn verdict(dir: &Path, check: &str) -> Value {
@@ -45,6 +42,11 @@ fn report(out: &Output) -> String {
 
 #[test]
 fn a_halves_partition_keeps_both_sides_answering_and_the_ring_converges_after_heal() {
+    if netns::caps::skip_test(
+        "a_halves_partition_keeps_both_sides_answering_and_the_ring_converges_after_heal",
+    ) {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(&scenario("chord-netns-halves.yaml"), dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", report(&out));
@@ -67,39 +69,55 @@ fn a_halves_partition_keeps_both_sides_answering_and_the_ring_converges_after_he
 
 #[test]
 fn sigkilled_processes_restart_rejoin_and_lookups_fail_over() {
+    if netns::caps::skip_test("sigkilled_processes_restart_rejoin_and_lookups_fail_over") {
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(&scenario("chord-netns-crash.yaml"), dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", report(&out));
     let h = history(dir.path());
-    let crashed: Vec<(u64, u64)> = h
+    let crashed: Vec<(u32, u64)> = h
         .iter()
-        .filter(|r| r["type"] == "member" && r["up"] == false)
-        .map(|r| {
-            (
-                r["node"].as_u64().unwrap_or(0),
-                r["t_us"].as_u64().unwrap_or(0),
-            )
+        .filter_map(|r| match r {
+            Record::Member {
+                node,
+                t_us,
+                up: false,
+                ..
+            } => Some((*node, *t_us)),
+            _ => None,
         })
         .collect();
     assert_eq!(crashed.len(), 4, "25% of 16 processes killed");
     for (node, at) in &crashed {
         assert!(
-            h.iter().any(|r| r["type"] == "member"
-                && r["up"] == true
-                && r["node"] == *node
-                && r["t_us"].as_u64().unwrap_or(0) > *at),
+            h.iter().any(|r| matches!(
+                r,
+                Record::Member { node: n, t_us, up: true, .. } if n == node && t_us > at
+            )),
             "n{node} rejoined after its restart"
         );
     }
     let gets: Vec<u64> = h
         .iter()
-        .filter(|r| r["type"] == "invoke" && r["f"] == "get")
-        .filter_map(|r| r["op"].as_u64())
+        .filter_map(|r| match r {
+            Record::Invoke {
+                op,
+                call: Call::Get { .. },
+                ..
+            } => Some(*op),
+            _ => None,
+        })
         .collect();
+    assert!(!gets.is_empty(), "the scenario reads its keys back");
     let found = h
         .iter()
-        .filter(|r| r["type"] == "ok" && r["op"].as_u64().is_some_and(|o| gets.contains(&o)))
-        .filter(|r| r["value"].is_string())
+        .filter(|r| {
+            matches!(
+                r,
+                Record::Ok { op, ret: Ret::Get { value: Some(_), .. }, .. } if gets.contains(op)
+            )
+        })
         .count();
     assert_eq!(
         found,
@@ -113,6 +131,11 @@ fn sigkilled_processes_restart_rejoin_and_lookups_fail_over() {
 /// lookups time out. The test starts from the kernel's defaults, as on a fresh machine.
 #[test]
 fn fifty_namespaced_nodes_outgrow_the_default_arp_table_and_still_answer_every_lookup() {
+    if netns::caps::skip_test(
+        "fifty_namespaced_nodes_outgrow_the_default_arp_table_and_still_answer_every_lookup",
+    ) {
+        return;
+    }
     for (knob, default) in [("gc_thresh2", "512"), ("gc_thresh3", "1024")] {
         let path = format!("/proc/sys/net/ipv4/neigh/default/{knob}");
         std::fs::write(path, default).expect("root can set the ARP limits");
@@ -174,6 +197,11 @@ fn killed_run(file: &str, out: &Path) -> String {
 
 #[test]
 fn twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_or_process() {
+    if netns::caps::skip_test(
+        "twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_or_process",
+    ) {
+        return;
+    }
     let file = scenario("chord-netns-tiny.yaml");
     let mut prefixes = Vec::new();
     for i in 0..20 {

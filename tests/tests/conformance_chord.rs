@@ -5,12 +5,12 @@
 
 mod support;
 
+use checkers::{Call, Record};
 use harness::check::evaluate::evaluate;
-use harness::history::{OpKind, Record};
-use harness::run::chord_sim::chord_config;
+use harness::registry::{Registered, Visit};
 use harness::run::{driver, run};
-use harness::scenario::{parse, ClusterConfig, Scenario, World};
-use support::loopback::LoopbackChord;
+use harness::scenario::{parse, Scenario, World};
+use support::loopback::LoopbackHost;
 use support::verdicts::retrieval;
 
 const SEED: u64 = 1;
@@ -77,14 +77,7 @@ fn verdicts(s: &Scenario, world: &str) -> Vec<(String, bool)> {
                 .execution
                 .records
         }
-        _ => {
-            let ClusterConfig::Chord(c) = &s.cluster.config;
-            let cfg = chord_config(c);
-            let mut w = LoopbackChord::new(s.cluster.nodes.get(), &cfg);
-            driver::execute(s, &cfg, SEED, &mut w)
-                .expect("runs")
-                .records
-        }
+        _ => s.cluster.config.visit(Loopback(s)),
     };
     let mut v: Vec<(String, bool)> = evaluate(&s.checks, &records)
         .into_iter()
@@ -96,7 +89,7 @@ fn verdicts(s: &Scenario, world: &str) -> Vec<(String, bool)> {
             matches!(
                 r,
                 Record::Invoke {
-                    f: OpKind::Lookup,
+                    call: Call::Lookup { .. },
                     ..
                 }
             )
@@ -108,6 +101,19 @@ fn verdicts(s: &Scenario, world: &str) -> Vec<(String, bool)> {
         v.push((format!("retrieval ({} gets)", r.gets), r.all_found()));
     }
     v
+}
+
+/// The history of a scenario run by loopback processes of its kind.
+struct Loopback<'a>(&'a Scenario);
+
+impl Visit for Loopback<'_> {
+    type Out = Vec<Record>;
+    fn visit<K: Registered>(self, cfg: &K::Config) -> Vec<Record> {
+        let mut w = LoopbackHost::<K>::new(self.0.cluster.nodes.get(), cfg);
+        driver::execute::<K, _>(self.0, cfg, SEED, &mut w)
+            .expect("runs")
+            .records
+    }
 }
 
 fn conforms(body: &str) {

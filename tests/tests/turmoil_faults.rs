@@ -2,15 +2,14 @@
 //! groups, and crashes give the sim world's verdicts; what turmoil cannot express is refused
 //! with a message naming the fault and the world.
 
-use chord::Command;
 use faults::{Fault, FaultBackend, Shape};
+use harness::kind::{Input, Kind};
+use harness::kinds::chord::Chord;
 use harness::run::book::Book;
-use harness::run::chord_sim::chord_config;
-use harness::run::chord_turmoil::TurmoilChord;
 use harness::run::run;
-use harness::run::world::ChordWorld;
+use harness::run::turmoil::TurmoilHost;
+use harness::run::world::Host;
 use harness::scenario::{parse, ClusterConfig, Scenario, World};
-use node_core::sim_addr;
 
 const SHAPES: &str = "\
 name: turmoil-shapes
@@ -63,7 +62,7 @@ fn every_partition_shape_pause_loss_latency_and_crash_give_the_sim_verdicts() {
 fn duplication_and_bandwidth_are_refused_by_name() {
     let s = parse(SHAPES, "shapes.yaml").expect("valid scenario");
     let ClusterConfig::Chord(c) = &s.cluster.config;
-    let mut w = TurmoilChord::new(&s, &chord_config(c), 1).expect("builds");
+    let mut w = TurmoilHost::<Chord>::new(&s, c, 1).expect("builds");
     let dup = w
         .apply(&Fault::Duplicate { probability: 0.1 })
         .expect_err("refused");
@@ -95,25 +94,24 @@ fn duplication_and_bandwidth_are_refused_by_name() {
 }
 
 /// Messages node `slot` has received so far.
-fn received(w: &TurmoilChord, slot: u32) -> u64 {
-    w.traffic().per_node[slot as usize].messages_received
+fn received(w: &TurmoilHost<Chord>, slot: u32) -> u64 {
+    Host::<Chord>::traffic(w).per_node[slot as usize].messages_received
 }
 
 #[test]
 fn an_isolated_or_paused_node_hears_nothing_until_healed() {
     let four = "name: four\nduration: 60s\ncluster: { kind: chord, nodes: 4 }\n";
     let s = parse(four, "four.yaml").expect("valid scenario");
-    let ClusterConfig::Chord(c) = &s.cluster.config;
-    let cfg = chord_config(c);
-    let mut w = TurmoilChord::new(&s, &cfg, 3).expect("builds");
+    let ClusterConfig::Chord(cfg) = &s.cluster.config;
+    let mut w = TurmoilHost::<Chord>::new(&s, cfg, 3).expect("builds");
     let mut book = Book::new(Vec::new());
-    w.command(0, Command::Create);
+    w.input(0, Input::Start { via: None });
     for slot in 1..4 {
         w.advance_to(u64::from(slot) * 100_000, &mut book);
-        w.command(slot, Command::Join { via: sim_addr(0) });
+        w.input(slot, Input::Start { via: Some(0) });
     }
     let mut t_us = 10_000_000;
-    let mut step = |w: &mut TurmoilChord, secs: u64| {
+    let mut step = |w: &mut TurmoilHost<Chord>, secs: u64| {
         t_us += secs * 1_000_000;
         w.advance_to(t_us, &mut book);
         received(w, 0)
@@ -133,8 +131,10 @@ fn an_isolated_or_paused_node_hears_nothing_until_healed() {
             "{fault:?} healed: node 0 hears the ring again"
         );
     }
-    assert!(
-        w.health(3).is_some_and(|h| h.consistent),
+    let views = w.views().expect("turmoil sees inside its nodes");
+    assert_eq!(
+        Chord::health(cfg, &views).get("consistent"),
+        Some(&true),
         "the ring is whole again"
     );
 }

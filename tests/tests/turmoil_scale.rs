@@ -7,9 +7,9 @@
 //! TURMOIL_SCALE_NODES=16,64,128 TURMOIL_SCALE_TICKS_MS=10,1 TURMOIL_SCALE_SECS=60 cargo test …
 //! ```
 
-use harness::run::chord_sim::chord_config;
-use harness::run::chord_turmoil::TurmoilChord;
+use harness::kinds::chord::Chord;
 use harness::run::driver;
+use harness::run::turmoil::TurmoilHost;
 use harness::scenario::{parse, ClusterConfig};
 use std::time::Duration;
 
@@ -52,11 +52,10 @@ fn wall_s(nodes: u64, secs: u64, tick: Duration) -> (f64, usize) {
         .replace("{heal}", &at(0.5))
         .replace("{crash}", &at(0.6));
     let s = parse(&text, "scale.yaml").expect("valid scenario");
-    let ClusterConfig::Chord(c) = &s.cluster.config;
-    let cfg = chord_config(c);
+    let ClusterConfig::Chord(cfg) = &s.cluster.config;
     let started = std::time::Instant::now();
-    let mut w = TurmoilChord::with_tick(&s, &cfg, 1, tick).expect("builds");
-    let ex = driver::execute(&s, &cfg, 1, &mut w).expect("runs");
+    let mut w = TurmoilHost::<Chord>::with_tick(&s, cfg, 1, tick).expect("builds");
+    let ex = driver::execute::<Chord, _>(&s, cfg, 1, &mut w).expect("runs");
     (started.elapsed().as_secs_f64(), ex.records.len())
 }
 

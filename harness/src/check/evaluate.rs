@@ -1,21 +1,14 @@
 //! Turn a scenario's `checks:` into verdicts over a recorded history.
 
-use super::availability::{availability, verdict as availability_verdict};
-use super::converge::convergence;
-use super::lookup::{lookup_stats, lookup_stats_from};
-use super::{Kind, Verdict};
-use crate::history::Record;
 use crate::scenario::Check;
+use checkers::availability::{availability, verdict as availability_verdict};
+use checkers::converge::convergence;
+use checkers::lookup::{lookup_stats, lookup_stats_from};
+use checkers::{Property, Record, Verdict};
 
-/// Can `check` judge a Chord history? (The others belong to the quorum store and swarm.)
-pub fn applies_to_chord(check: &Check) -> bool {
-    matches!(
-        check,
-        Check::LookupCorrect { .. }
-            | Check::PathLength { .. }
-            | Check::Converge { .. }
-            | Check::Availability { .. }
-    )
+/// Can `check` judge a history of a kind whose checks are `applicable`?
+pub fn applies(check: &Check, applicable: &[&str]) -> bool {
+    applicable.contains(&check.name())
 }
 
 /// Judge `records` against every check in `checks`.
@@ -31,10 +24,17 @@ pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
                         Some(f) => (lookup_stats_from(records, f.as_us()), format!(" invoked at or after {f}")),
                         None => (stats.clone(), String::new()),
                     };
-                    let rate = judged.success_rate();
+                    let Some(rate) = judged.success_rate() else {
+                        return Verdict {
+                            check: name,
+                            kind: Property::Correctness,
+                            passed: false,
+                            detail: format!("no lookups{scope} to judge: 0 of 0 (a check with nothing to judge fails)"),
+                        };
+                    };
                     Verdict {
                         check: name,
-                        kind: Kind::Correctness,
+                        kind: Property::Correctness,
                         passed: rate >= min_success.get(),
                         detail: format!(
                             "{} of {} lookups{scope} correct ({:.4}; need {}); {} wrong, {} failed, {} unfinished",
@@ -50,7 +50,7 @@ pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
                 }
                 Check::PathLength { max_mean_hops } => Verdict {
                     check: name,
-                    kind: Kind::Correctness,
+                    kind: Property::Correctness,
                     passed: stats.mean_hops <= *max_mean_hops,
                     detail: format!("mean path length {:.3} nodes (max {max_mean_hops})", stats.mean_hops),
                 },
@@ -59,22 +59,22 @@ pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
                     let took = c.took_us();
                     Verdict {
                         check: name,
-                        kind: Kind::Liveness,
+                        kind: Property::Liveness,
                         passed: took.is_some_and(|t| t <= within.as_us()),
                         detail: match took {
                             Some(t) => format!(
-                                "consistent and replicated {:.3}s after the last change at {:.3}s (bound {within})",
+                                "healthy {:.3}s after the last change at {:.3}s (bound {within})",
                                 t as f64 / 1e6,
                                 c.quiet_from_us as f64 / 1e6
                             ),
-                            None => format!("never consistent after the last change at {:.3}s", c.quiet_from_us as f64 / 1e6),
+                            None => format!("never healthy after the last change at {:.3}s", c.quiet_from_us as f64 / 1e6),
                         },
                     }
                 }
-                Check::Availability { min, side } => availability_verdict(&availability(records), *min, *side),
+                Check::Availability { min, side } => availability_verdict(&availability(records), min.get(), *side),
                 other => Verdict {
                     check: name,
-                    kind: Kind::Correctness,
+                    kind: Property::Correctness,
                     passed: false,
                     detail: format!("`{}` does not apply to this history", other.name()),
                 },
@@ -86,27 +86,30 @@ pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::OpKind;
     use crate::scenario::{Dur, Probability, Side};
+    use checkers::{Bytes, Call, FaultAction, Ret};
 
+    fn id(s: &str) -> Bytes {
+        Bytes::from_hex(s).expect("hex")
+    }
     fn invoke(t_us: u64, op: u64) -> Record {
         Record::Invoke {
             t_us,
             op,
+            client: 0,
             node: 0,
-            f: OpKind::Lookup,
-            key: "40".into(),
-            value: None,
+            call: Call::Lookup { key: id("40") },
         }
     }
-    fn answer(t_us: u64, op: u64, id: &str) -> Record {
+    fn answer(t_us: u64, op: u64, who: &str) -> Record {
         Record::Ok {
             t_us,
             op,
-            answer: Some(id.into()),
-            value: None,
-            hops: 2,
-            timeouts: 0,
+            ret: Ret::Lookup {
+                answer: id(who),
+                hops: 2,
+                timeouts: 0,
+            },
         }
     }
 
@@ -116,7 +119,7 @@ mod tests {
             Record::Member {
                 t_us: 0,
                 node: 0,
-                id: "50".into(),
+                id: id("50"),
                 up: true,
             },
             invoke(1_000_000, 1),
@@ -151,23 +154,52 @@ mod tests {
     }
 
     #[test]
-    fn availability_applies_to_chord_and_is_a_liveness_check() {
+    fn lookup_correct_fails_when_no_lookup_ran() {
+        let checks = [
+            Check::LookupCorrect {
+                min_success: Probability::ONE,
+                from: None,
+            },
+            Check::LookupCorrect {
+                min_success: Probability::ONE,
+                from: Dur::parse("80s"),
+            },
+        ];
+        let h = vec![invoke(1_000_000, 1), answer(1_100_000, 1, "50")];
+        let v = evaluate(&checks, &h[..0]);
+        assert!(
+            !v[0].passed && v[0].detail.starts_with("no lookups to judge"),
+            "{v:?}"
+        );
+        let v = evaluate(&checks, &h);
+        assert!(!v[1].passed, "{v:?}");
+        assert!(v[1].detail.contains("invoked at or after"), "{v:?}");
+    }
+
+    #[test]
+    fn availability_applies_where_listed_and_is_a_liveness_check() {
         let check = Check::Availability {
             min: Probability::ONE,
             side: Side::Majority,
         };
-        assert!(applies_to_chord(&check));
+        assert!(applies(&check, &["lookup_correct", "availability"]));
+        assert!(!applies(&check, &["lookup_correct"]));
         let h = vec![
             Record::Fault {
                 t_us: 0,
-                action: "apply".into(),
+                action: FaultAction::Apply,
+                index: 0,
                 fault: "halves".into(),
                 sides: Some(vec![vec![0], vec![1]]),
             },
             invoke(1, 1),
         ];
         let v = evaluate(&[check], &h);
-        assert_eq!((v[0].passed, v[0].kind), (false, Kind::Liveness), "{v:?}");
+        assert_eq!(
+            (v[0].passed, v[0].kind),
+            (false, Property::Liveness),
+            "{v:?}"
+        );
         assert_eq!(v[0].check, "availability");
     }
 }

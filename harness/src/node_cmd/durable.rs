@@ -1,39 +1,29 @@
-//! The durable store of a node process (`--data-dir DIR`): `DIR/store.json` holds the keys
-//! and values the node stores, so that a process killed and relaunched with the same
-//! directory finds them again (DHash keeps blocks on disk; a crash loses only routing state).
+//! The durable state of a node process (`--data-dir DIR`): `DIR/store.json` holds what the
+//! node kind keeps across a crash ([`Kind::Durable`](crate::kind::Kind::Durable)), so that
+//! a process killed and relaunched with the same directory finds it again.
 //!
 //! ```text
-//! {"version":1,"entries":[["<key id: 40 hex digits>","<value bytes in hex>"],...]}
+//! {"version":2,"kind":"chord","state":{"entries":[["<key id hex>","<value hex>"],...]}}
 //! ```
 //!
-//! [`load`] parses the file (absent: empty store); [`save`] replaces it atomically (write
-//! `store.json.tmp`, fsync, rename, fsync the directory); [`fingerprint`] tells the session
-//! whether the store changed since its last save.
+//! [`load`] parses the file (absent: nothing saved yet); it is replaced atomically
+//! (write `store.json.tmp`, fsync, rename, fsync the directory) when [`Saver`] sees it
+//! changed since its last save.
 
-use super::session::parse_id;
-use crate::run::book::hex;
-use chord::{ChordNode, Id};
-use runtime::Shared;
-use serde::de::{Deserializer, Error as _};
+use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::DefaultHasher;
-use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::hash::{Hash, Hasher};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-/// The file in the data directory that holds the store.
+/// The file in the data directory that holds the durable state.
 pub const STORE_FILE: &str = "store.json";
 /// Where [`save`] writes before it renames over [`STORE_FILE`].
 const TMP_FILE: &str = "store.json.tmp";
-/// The format version this build reads and writes.
-const VERSION: u64 = 1;
+/// The format version this build reads and writes (1 was Chord's entries at top level).
+const VERSION: u64 = 2;
 
-/// Stored entries: key identifier and value bytes.
-pub type Entries = Vec<(Id, Vec<u8>)>;
-
-/// Why the store file could not be loaded or saved.
+/// Why the state file could not be loaded or saved.
 #[derive(Debug, thiserror::Error)]
 pub enum DurableError {
     /// The file exists but could not be read.
@@ -44,7 +34,8 @@ pub enum DurableError {
         /// What the OS said.
         source: io::Error,
     },
-    /// The file is not a version-1 store: bad JSON, wrong shape, bad hex or wrong version.
+    /// The file is not a state file of this kind and version: bad JSON, wrong shape, bad
+    /// hex, another kind or another version.
     #[error("{}:{line}:{column}: {reason}", path.display())]
     Malformed {
         /// The file.
@@ -56,7 +47,7 @@ pub enum DurableError {
         /// What is wrong there.
         reason: String,
     },
-    /// The store (or its directory) could not be written.
+    /// The state (or its directory) could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Unwritable {
         /// The file or directory.
@@ -66,13 +57,22 @@ pub enum DurableError {
     },
 }
 
-/// The file as written, parsed field by field (bad hex fails with its line and column).
+/// The file as read.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StoreFile {
+struct FileIn<D> {
     #[allow(dead_code)] // parsed only to check it
     version: Version,
-    entries: Vec<(KeyHex, ValueHex)>,
+    kind: String,
+    state: D,
+}
+
+/// The file as written.
+#[derive(Serialize)]
+struct FileOut<'a, D> {
+    version: u64,
+    kind: &'a str,
+    state: &'a D,
 }
 
 /// The format version; only [`VERSION`] parses.
@@ -89,113 +89,64 @@ impl<'de> Deserialize<'de> for Version {
     }
 }
 
-/// A key identifier written as 40 hex digits.
-struct KeyHex(Id);
-
-impl<'de> Deserialize<'de> for KeyHex {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_id(&s)
-            .map(KeyHex)
-            .ok_or_else(|| D::Error::custom(format!("key {s:?} is not 40 hex digits")))
-    }
-}
-
-/// Value bytes written as hex, two digits per byte.
-struct ValueHex(Vec<u8>);
-
-impl<'de> Deserialize<'de> for ValueHex {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_bytes(&s)
-            .map(ValueHex)
-            .ok_or_else(|| D::Error::custom("value is not an even number of hex digits"))
-    }
-}
-
-/// Bytes from pairs of hex digits, `None` if `s` is anything else.
-fn parse_bytes(s: &str) -> Option<Vec<u8>> {
-    let digit = |c: u8| char::from(c).to_digit(16);
-    s.as_bytes()
-        .chunks(2)
-        .map(|pair| match pair {
-            [hi, lo] => u8::try_from(digit(*hi)? << 4 | digit(*lo)?).ok(),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Bytes as lowercase hex, two digits per byte.
-fn hex_bytes(b: &[u8]) -> String {
-    b.iter()
-        .fold(String::with_capacity(2 * b.len()), |mut s, x| {
-            let _ = write!(s, "{x:02x}"); // writing to a String cannot fail
-            s
-        })
-}
-
-/// Create `dir` if missing and return the entries stored there (none without a store file).
-pub fn open(dir: &Path) -> Result<Entries, DurableError> {
+/// Make `dir` if needed and load the `kind` state saved there.
+pub fn open<D: DeserializeOwned>(dir: &Path, kind: &str) -> Result<Option<D>, DurableError> {
     fs::create_dir_all(dir).map_err(|source| DurableError::Unwritable {
         path: dir.to_path_buf(),
         source,
     })?;
-    load(dir)
+    load(dir, kind)
 }
 
-/// The entries stored in `dir`, empty if it holds no store file.
-pub fn load(dir: &Path) -> Result<Entries, DurableError> {
+/// The `kind` state saved in `dir` (`None`: no file).
+pub fn load<D: DeserializeOwned>(dir: &Path, kind: &str) -> Result<Option<D>, DurableError> {
     let path = dir.join(STORE_FILE);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(DurableError::Unreadable { path, source }),
     };
-    serde_json::from_str::<StoreFile>(&text)
-        .map_err(|e| malformed(path, &e))
-        .map(|f| f.entries.into_iter().map(|(k, v)| (k.0, v.0)).collect())
+    let file: FileIn<D> = serde_json::from_str(&text).map_err(|e| malformed(&path, &e))?;
+    if file.kind != kind {
+        return Err(DurableError::Malformed {
+            path,
+            line: 1,
+            column: 1,
+            reason: format!("state of a `{}` node, not of a `{kind}` node", file.kind),
+        });
+    }
+    Ok(Some(file.state))
 }
 
-/// A serde_json error as [`DurableError::Malformed`], its location moved out of the message.
-fn malformed(path: PathBuf, e: &serde_json::Error) -> DurableError {
+fn malformed(path: &Path, e: &serde_json::Error) -> DurableError {
     let (line, column) = (e.line(), e.column());
     let suffix = format!(" at line {line} column {column}");
     DurableError::Malformed {
-        path,
+        path: path.to_path_buf(),
         line,
         column,
         reason: e.to_string().replacen(&suffix, "", 1),
     }
 }
 
-/// The store file's text for `entries`.
-fn render<'a>(entries: impl Iterator<Item = (Id, &'a [u8])>) -> serde_json::Result<String> {
-    /// The file as written, fields in the documented order.
-    #[derive(Serialize)]
-    struct Out {
-        version: u64,
-        entries: Vec<[String; 2]>,
-    }
-    let entries = entries.map(|(k, v)| [hex(k), hex_bytes(v)]).collect();
-    let mut text = serde_json::to_string(&Out {
+/// The file's text for `state`.
+fn render<D: Serialize>(kind: &str, state: &D) -> serde_json::Result<String> {
+    let mut text = serde_json::to_string(&FileOut {
         version: VERSION,
-        entries,
+        kind,
+        state,
     })?;
     text.push('\n');
     Ok(text)
 }
 
-/// Replace `dir`'s store file with `entries`, atomically: a crash leaves the old or the new.
-pub fn save<'a>(
-    dir: &Path,
-    entries: impl Iterator<Item = (Id, &'a [u8])>,
-) -> Result<(), DurableError> {
+/// Replace `dir`'s state file with `text`, atomically and durably.
+fn write_atomically(dir: &Path, text: &str) -> Result<(), DurableError> {
     let (tmp, path) = (dir.join(TMP_FILE), dir.join(STORE_FILE));
     let unwritable = |path: &Path| {
         let path = path.to_path_buf();
         move |source| DurableError::Unwritable { path, source }
     };
-    let text = render(entries).map_err(|e| unwritable(&path)(io::Error::other(e)))?;
     let mut f = File::create(&tmp).map_err(unwritable(&tmp))?;
     f.write_all(text.as_bytes())
         .and_then(|()| f.sync_all())
@@ -208,58 +159,47 @@ pub fn save<'a>(
         .map_err(unwritable(dir))
 }
 
-/// A digest of the entries (count, keys and values) to tell whether they changed.
-pub fn fingerprint<'a>(entries: impl Iterator<Item = (Id, &'a [u8])>) -> (usize, u64) {
-    let mut h = DefaultHasher::new();
-    let mut n = 0;
-    for (k, v) in entries {
-        k.to_be_bytes().hash(&mut h);
-        v.hash(&mut h);
-        n += 1;
-    }
-    (n, h.finish())
-}
-
-/// Saves a node's store to its data directory whenever it changed since the last save.
+/// Saves a node's durable state to its data directory whenever it changed since the last
+/// save.
 pub(super) struct Saver {
     dir: PathBuf,
-    last: Option<(usize, u64)>,
+    kind: &'static str,
+    last: Option<String>,
 }
 
 impl Saver {
     /// A saver for data directory `dir` (which [`open`] made); its first save always writes.
-    pub(super) fn new(dir: PathBuf) -> Saver {
-        Saver { dir, last: None }
+    pub(super) fn new(dir: PathBuf, kind: &'static str) -> Saver {
+        Saver {
+            dir,
+            kind,
+            last: None,
+        }
     }
 
-    /// Save `core`'s store unless it is what the last successful save wrote. The file is
-    /// written on the blocking pool, so the node's driver keeps running meanwhile.
-    pub(super) async fn save_if_changed(
+    /// Save `state` unless it is what the last successful save wrote. The file is written
+    /// on the blocking pool, so the node's driver keeps running meanwhile.
+    pub(super) async fn save_if_changed<D: Serialize>(
         &mut self,
-        core: &Shared<ChordNode>,
+        state: &D,
     ) -> Result<(), DurableError> {
-        let (print, snapshot) = {
-            let node = core.borrow();
-            let print = fingerprint(node.entries());
-            if self.last == Some(print) {
-                return Ok(());
-            }
-            let owned: Entries = node.entries().map(|(k, v)| (k, v.to_vec())).collect();
-            (print, owned)
-        };
-        let dir = self.dir.clone();
-        let written = tokio::task::spawn_blocking(move || {
-            save(&dir, snapshot.iter().map(|(k, v)| (*k, v.as_slice())))
-        })
-        .await;
-        match written {
+        let path = self.dir.join(STORE_FILE);
+        let text = render(self.kind, state).map_err(|e| DurableError::Unwritable {
+            path: path.clone(),
+            source: io::Error::other(e),
+        })?;
+        if self.last.as_ref() == Some(&text) {
+            return Ok(());
+        }
+        let (dir, written) = (self.dir.clone(), text.clone());
+        match tokio::task::spawn_blocking(move || write_atomically(&dir, &written)).await {
             Ok(Ok(())) => {
-                self.last = Some(print);
+                self.last = Some(text);
                 Ok(())
             }
             Ok(Err(e)) => Err(e),
             Err(join) => Err(DurableError::Unwritable {
-                path: self.dir.join(STORE_FILE),
+                path,
                 source: io::Error::other(join.to_string()),
             }),
         }
@@ -269,100 +209,104 @@ impl Saver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use checkers::Bytes;
 
-    fn entries() -> Entries {
-        vec![
-            (Id::from_u128(1), b"one".to_vec()),
-            (Id::from_u128(0xabc), Vec::new()),
-            (Id::from_be_bytes([0xff; 20]), vec![0, 1, 254, 255]),
-        ]
+    /// A kind's durable state, as far as this file is concerned: any serde value.
+    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Stored {
+        entries: Vec<(Bytes, Bytes)>,
     }
 
-    fn borrowed(e: &Entries) -> impl Iterator<Item = (Id, &[u8])> {
-        e.iter().map(|(k, v)| (*k, v.as_slice()))
+    fn state() -> Stored {
+        let b = |s: &str| Bytes::from_hex(s).expect("hex");
+        Stored {
+            entries: vec![
+                (b("00"), b("6f6e65")),
+                (b("0abc"), b("")),
+                (b("ff"), b("0001feff")),
+            ],
+        }
+    }
+
+    fn save(dir: &Path, kind: &str, state: &Stored) -> Result<(), DurableError> {
+        write_atomically(dir, &render(kind, state).expect("render"))
     }
 
     fn write(dir: &Path, text: &str) {
         fs::write(dir.join(STORE_FILE), text).expect("write test file");
     }
 
+    fn load_k(dir: &Path) -> Result<Option<Stored>, DurableError> {
+        load(dir, "k")
+    }
+
     #[test]
     fn save_then_load_round_trips() {
         let dir = tempfile::TempDir::new().expect("tempdir");
-        assert!(load(dir.path()).expect("no file is empty").is_empty());
-        save(dir.path(), borrowed(&entries())).expect("save");
-        assert_eq!(load(dir.path()).expect("load"), entries());
+        assert!(load_k(dir.path()).expect("no file").is_none());
+        save(dir.path(), "k", &state()).expect("save");
+        assert_eq!(load_k(dir.path()).expect("load"), Some(state()));
         let text = fs::read_to_string(dir.path().join(STORE_FILE)).expect("read back");
-        assert!(
-            text.starts_with(r#"{"version":1,"entries":[["00"#),
-            "{text}"
-        );
+        let start = r#"{"version":2,"kind":"k","state":{"entries":[["00","6f6e65"]"#;
+        assert!(text.starts_with(start), "{text}");
         assert!(!dir.path().join(TMP_FILE).exists());
-        save(dir.path(), borrowed(&Vec::new())).expect("overwrite");
-        assert!(load(dir.path()).expect("load empty").is_empty());
+        save(dir.path(), "k", &Stored::default()).expect("overwrite");
+        assert_eq!(
+            load_k(dir.path()).expect("load empty"),
+            Some(Stored::default())
+        );
     }
 
     #[test]
     fn malformed_json_names_file_line_and_column() {
         let dir = tempfile::TempDir::new().expect("tempdir");
-        write(dir.path(), "{\"version\":1,\n\"entries\":[[\"00\",]]}");
-        let err = load(dir.path()).expect_err("malformed");
+        write(
+            dir.path(),
+            "{\"version\":2,\"kind\":\"k\",\n\"state\":{\"entries\":[[\"00\",]]}}",
+        );
+        let err = load_k(dir.path()).expect_err("malformed");
         let DurableError::Malformed { line, column, .. } = &err else {
             panic!("want Malformed, got {err:?}");
         };
-        assert_eq!((*line, *column), (2, 17)); // the trailing comma
+        assert_eq!((*line, *column), (2, 27)); // the closing bracket after the trailing comma
         let shown = err.to_string();
-        assert!(shown.contains("store.json:2:17: "), "{shown}");
+        assert!(shown.contains("store.json:2:27: "), "{shown}");
         assert!(!shown.contains("at line"), "{shown}");
     }
 
     #[test]
-    fn bad_hex_and_wrong_shape_are_rejected() {
+    fn bad_hex_wrong_shape_kind_or_version_are_rejected() {
         let dir = tempfile::TempDir::new().expect("tempdir");
-        let key = "00".repeat(20);
+        let doc = |entries: &str| {
+            format!(r#"{{"version":2,"kind":"k","state":{{"entries":{entries}}}}}"#)
+        };
         let cases = [
+            (doc(r#"[["zz","00"]]"#), "not hex"),
+            (doc(r#"[["abc","00"]]"#), "not hex"),
+            (doc(r#"[["00","0g"]]"#), "not hex"),
+            (r#"{"version":1,"entries":[]}"#.to_owned(), "version"),
             (
-                format!(
-                    r#"{{"version":1,"entries":[["{}","00"]]}}"#,
-                    "zz".repeat(20)
-                ),
-                "key",
+                r#"{"kind":"k","state":{"entries":[]}}"#.to_owned(),
+                "version",
             ),
             (
-                r#"{"version":1,"entries":[["abc","00"]]}"#.to_owned(),
-                "key",
-            ),
-            (
-                format!(r#"{{"version":1,"entries":[["{key}","0g"]]}}"#),
-                "value",
-            ),
-            (
-                format!(r#"{{"version":1,"entries":[["{key}","abc"]]}}"#),
-                "value",
-            ),
-            (r#"{"version":2,"entries":[]}"#.to_owned(), "version"),
-            (r#"{"entries":[]}"#.to_owned(), "version"),
-            (
-                r#"{"version":1,"entries":[],"x":0}"#.to_owned(),
+                r#"{"version":2,"kind":"k","state":{"entries":[]},"x":0}"#.to_owned(),
                 "unknown field",
+            ),
+            (doc(r#"[],"y":1"#), "unknown field"),
+            (
+                r#"{"version":2,"kind":"quorum","state":{"entries":[]}}"#.to_owned(),
+                "`quorum` node",
             ),
         ];
         for (text, want) in cases {
             write(dir.path(), &text);
-            let err = load(dir.path()).expect_err(&text).to_string();
+            let err = load_k(dir.path()).expect_err(&text).to_string();
             assert!(
                 err.contains(want) && err.contains("store.json:1:"),
                 "{text}: {err}"
             );
         }
-    }
-
-    #[test]
-    fn fingerprint_sees_changed_values() {
-        let mut e = entries();
-        let before = fingerprint(borrowed(&e));
-        assert_eq!(before, fingerprint(borrowed(&entries())));
-        e[0].1 = b"uno".to_vec();
-        assert_ne!(before, fingerprint(borrowed(&e)));
     }
 }

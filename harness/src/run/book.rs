@@ -1,34 +1,26 @@
 //! [`Book`]: what the runner records while the world runs — the history, membership and
-//! which client operation is which.
+//! which client operation is open — for any node kind.
 
-use crate::history::{OpKind, Record};
-use chord::{Event, Id, OpResult};
-use std::collections::{BTreeMap, BTreeSet};
-
-/// Hex of an identifier, fixed width, so that string order is numeric order.
-pub fn hex(id: Id) -> String {
-    id.to_be_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use crate::kind::Report;
+use checkers::{Bytes, Call, Record};
+use std::collections::BTreeSet;
 
 /// The history being written and the bookkeeping it needs.
 #[derive(Debug, Default)]
 pub struct Book {
     /// Records so far, in time order.
     pub records: Vec<Record>,
-    /// Slots that are joined and up.
+    /// Slots that are members and up.
     pub members: BTreeSet<u32>,
-    /// Identifier of every slot.
-    pub ids: Vec<Id>,
-    open: BTreeMap<u64, OpKind>,
+    /// Identity of every slot.
+    pub ids: Vec<Bytes>,
+    open: BTreeSet<u64>,
     next_op: u64,
 }
 
 impl Book {
-    /// A book for slots with identifiers `ids`.
-    pub fn new(ids: Vec<Id>) -> Self {
+    /// A book for slots with identities `ids`.
+    pub fn new(ids: Vec<Bytes>) -> Self {
         Book {
             ids,
             next_op: 1,
@@ -36,25 +28,17 @@ impl Book {
         }
     }
 
-    /// Record the invocation of `f` on `node` and return its operation id.
-    pub fn invoke(
-        &mut self,
-        t_us: u64,
-        node: u32,
-        f: OpKind,
-        key: Id,
-        value: Option<String>,
-    ) -> u64 {
+    /// Record that `client` invoked `call` on `node`; returns the operation id.
+    pub fn invoke(&mut self, t_us: u64, client: u32, node: u32, call: Call) -> u64 {
         let op = self.next_op;
         self.next_op += 1;
-        self.open.insert(op, f);
+        self.open.insert(op);
         self.records.push(Record::Invoke {
             t_us,
             op,
+            client,
             node,
-            f,
-            key: hex(key),
-            value,
+            call,
         });
         op
     }
@@ -67,60 +51,43 @@ impl Book {
             self.members.remove(&node)
         };
         if changed {
-            let id = self
-                .ids
-                .get(node as usize)
-                .map(|i| hex(*i))
-                .unwrap_or_default();
+            let id = self.ids.get(node as usize).cloned().unwrap_or_default();
             self.records.push(Record::Member { t_us, node, id, up });
         }
     }
 
     /// Record what a node reported.
-    pub fn on_event(&mut self, t_us: u64, node: u32, e: Event) {
-        match e {
-            Event::Joined => self.member(t_us, node, true),
-            Event::Left => self.member(t_us, node, false),
-            Event::Done {
-                op,
+    pub fn on_report(&mut self, t_us: u64, node: u32, r: Report) {
+        match r {
+            Report::Joined => self.member(t_us, node, true),
+            Report::Left => self.member(t_us, node, false),
+            Report::Done { req, ret } if self.open.remove(&req) => {
+                self.records.push(Record::Ok { t_us, op: req, ret });
+            }
+            Report::Failed {
+                req,
+                error,
                 hops,
                 timeouts,
-                result,
-                ..
-            } => {
-                if self.open.remove(&op).is_none() {
-                    return;
-                }
-                let rec = match result {
-                    OpResult::Found(n) | OpResult::Stored(n) => Record::Ok {
-                        t_us,
-                        op,
-                        answer: Some(hex(n.id)),
-                        value: None,
-                        hops,
-                        timeouts,
-                    },
-                    OpResult::Value(v) => {
-                        let value = v.map(|b| String::from_utf8_lossy(&b).into_owned());
-                        Record::Ok {
-                            t_us,
-                            op,
-                            answer: None,
-                            value,
-                            hops,
-                            timeouts,
-                        }
-                    }
-                    OpResult::Failed(f) => Record::Fail {
-                        t_us,
-                        op,
-                        error: format!("{f:?}"),
-                        hops,
-                        timeouts,
-                    },
-                };
-                self.records.push(rec);
-            }
+            } if self.open.remove(&req) => self.records.push(Record::Fail {
+                t_us,
+                op: req,
+                error,
+                hops,
+                timeouts,
+            }),
+            Report::Done { .. } | Report::Failed { .. } => {}
+        }
+    }
+
+    /// Close the history at `t_us`: every operation still open gets an `info` record.
+    pub fn finish(&mut self, t_us: u64) {
+        for op in std::mem::take(&mut self.open) {
+            self.records.push(Record::Info {
+                t_us,
+                op,
+                why: "the run ended before it completed".into(),
+            });
         }
     }
 }

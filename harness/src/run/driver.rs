@@ -1,47 +1,44 @@
-//! The runner: drives any [`ChordWorld`] through a scenario — forms the ring, issues the
-//! workload, applies and heals faults, runs churn, probes ring health — into a [`Book`].
+//! The runner: drives any [`Host`] of any node kind through a scenario — starts the
+//! nodes, issues the workload, applies and heals faults, runs churn, probes health — into
+//! a [`Book`].
 
 use super::book::Book;
 use super::resolve::resolve;
 use super::timeline::{key_name, timeline, us, Action, Timeline};
-use super::world::ChordWorld;
+use super::world::Host;
 use super::{Execution, RunError};
-use crate::history::{OpKind, Record};
+use crate::kind::{Input, Kind, Op};
 use crate::scenario::{Fault as SFault, LookupFrom, Scenario, Session as SSession, Workload};
-use chord::{Command, Id};
+use checkers::{FaultAction, Record};
 use faults::shape::reachable;
 use faults::{Applied, ChurnModel, ChurnStep, Cut, Fault, Session};
 use node_core::{sim_addr, Rng};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-struct Driver<'a, W: ChordWorld> {
+struct Driver<'a, K: Kind, W: Host<K>> {
     s: &'a Scenario,
-    bits: u32,
-    replicas: usize,
+    cfg: &'a K::Config,
     world: &'a mut W,
     book: Book,
     rng: Rng,
     queue: Timeline,
     applied: BTreeMap<usize, (Applied, Fault)>,
-    last_health: Option<(bool, bool)>,
+    last_health: Option<crate::kind::Health>,
 }
 
 /// Run `s` in `world` with `cfg`; `seed` draws victims, keys, clients and churn.
-pub fn execute(
+pub fn execute<K: Kind, W: Host<K>>(
     s: &Scenario,
-    cfg: &chord::Config,
+    cfg: &K::Config,
     seed: u64,
-    world: &mut impl ChordWorld,
+    world: &mut W,
 ) -> Result<Execution, RunError> {
     let n = s.cluster.nodes.get();
-    let ids = (0..n)
-        .map(|i| Id::of_addr(sim_addr(i), cfg.id_bits))
-        .collect();
-    let mut d = Driver {
+    let ids = (0..n).map(|i| K::id(cfg, sim_addr(i))).collect();
+    let mut d = Driver::<K, W> {
         s,
-        bits: cfg.id_bits,
-        replicas: cfg.replicas,
+        cfg,
         world,
         book: Book::new(ids),
         rng: Rng::seed(seed ^ 0x005e_ed0f_d21e),
@@ -55,6 +52,7 @@ pub fn execute(
         d.act(t_us, action)?;
     }
     d.world.advance_to(end, &mut d.book);
+    d.book.finish(end);
     let traffic = d.world.traffic();
     Ok(Execution {
         records: d.book.records,
@@ -64,7 +62,7 @@ pub fn execute(
     })
 }
 
-impl<W: ChordWorld> Driver<'_, W> {
+impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
     fn random_member(&mut self, among: Option<&[u32]>) -> Option<u32> {
         let pool: Vec<u32> = match among {
             Some(set) => set
@@ -77,21 +75,21 @@ impl<W: ChordWorld> Driver<'_, W> {
         (!pool.is_empty()).then(|| pool[self.rng.below(pool.len() as u64) as usize])
     }
 
-    /// Create the ring (first node) or join it through a random member.
+    /// Start the first node alone, or any later one through a random member.
     fn start(&mut self, slot: u32) {
-        let cmd = match self.random_member(None) {
+        let via = match self.random_member(None) {
             None if self
                 .book
                 .records
                 .iter()
                 .all(|r| !matches!(r, Record::Member { .. })) =>
             {
-                Command::Create
+                None
             }
             None => return,
-            Some(via) => Command::Join { via: sim_addr(via) },
+            Some(via) => Some(via),
         };
-        self.world.command(slot, cmd);
+        self.world.input(slot, Input::Start { via });
     }
 
     fn act(&mut self, t_us: u64, action: Action) -> Result<(), RunError> {
@@ -100,8 +98,12 @@ impl<W: ChordWorld> Driver<'_, W> {
             Action::Op { item, index } => self.op(t_us, item, index),
             Action::Apply(i) => self.apply(t_us, i)?,
             Action::Heal(i) => self.heal(t_us, i),
-            Action::ChurnJoin { session_us } => self.churn_join(t_us, session_us),
-            Action::Depart { slot, graceful } => self.depart(t_us, slot, graceful)?,
+            Action::ChurnJoin { fault, session_us } => self.churn_join(t_us, fault, session_us),
+            Action::Depart {
+                fault,
+                slot,
+                graceful,
+            } => self.depart(t_us, fault, slot, graceful)?,
             Action::Probe => self.probe(t_us),
         }
         Ok(())
@@ -129,52 +131,45 @@ impl<W: ChordWorld> Driver<'_, W> {
         let Some(node) = self.random_member(group.as_deref()) else {
             return;
         };
-        let (kind, key, value) = match w {
-            Workload::Lookup { .. } => (
-                OpKind::Lookup,
-                Id::hash(&self.rng.next_u64().to_be_bytes(), self.bits),
-                None,
-            ),
+        let op = match w {
+            Workload::Lookup { .. } => Op::Lookup {
+                seed: self.rng.next_u64().to_be_bytes(),
+            },
             Workload::Put {
                 value_size_bytes, ..
             } => {
-                let mut v = format!("value-{index}");
+                let mut v = format!("value-{index}").into_bytes();
                 let size = value_size_bytes.unwrap_or(16) as usize;
-                v.extend(std::iter::repeat_n('.', size.saturating_sub(v.len())));
-                (
-                    OpKind::Put,
-                    Id::of_key(&key_name(w, index, puts), self.bits),
-                    Some(v),
-                )
+                v.resize(size.max(v.len()), b'.');
+                Op::Put {
+                    key: key_name(w, index, puts),
+                    value: v,
+                }
             }
-            Workload::Get { .. } => (
-                OpKind::Get,
-                Id::of_key(&key_name(w, index, puts), self.bits),
-                None,
-            ),
-        };
-        let op = self.book.invoke(t_us, node, kind, key, value.clone());
-        let cmd = match (kind, value) {
-            (OpKind::Put, Some(v)) => Command::Put {
-                op,
-                key,
-                value: v.into_bytes(),
+            Workload::Get { .. } => Op::Get {
+                key: key_name(w, index, puts),
             },
-            (OpKind::Get, _) => Command::Get { op, key },
-            _ => Command::Lookup { op, key },
         };
-        self.world.command(node, cmd);
-    }
-
-    fn note(&mut self, t_us: u64, action: &str, fault: String) {
-        self.note_sides(t_us, action, fault, None);
+        let Some(call) = K::call(self.cfg, &op) else {
+            return;
+        };
+        let op = self.book.invoke(t_us, item as u32, node, call.clone());
+        self.world.input(node, Input::Call { op, call });
     }
 
     /// Record a fault action, with the sides of a partition when it is one.
-    fn note_sides(&mut self, t_us: u64, action: &str, fault: String, sides: Option<Vec<Vec<u32>>>) {
+    fn note(
+        &mut self,
+        t_us: u64,
+        action: FaultAction,
+        index: usize,
+        fault: String,
+        sides: Option<Vec<Vec<u32>>>,
+    ) {
         self.book.records.push(Record::Fault {
             t_us,
-            action: action.into(),
+            action,
+            index,
             fault,
             sides,
         });
@@ -188,7 +183,7 @@ impl<W: ChordWorld> Driver<'_, W> {
     fn apply(&mut self, t_us: u64, i: usize) -> Result<(), RunError> {
         if let SFault::Churn(c) = &self.s.faults[i].fault {
             self.schedule_churn(t_us, i, c);
-            self.note(t_us, "apply", self.describe(i));
+            self.note(t_us, FaultAction::Apply, i, self.describe(i), None);
             return Ok(());
         }
         let up: Vec<u32> = self.book.members.iter().copied().collect();
@@ -210,7 +205,7 @@ impl<W: ChordWorld> Driver<'_, W> {
             _ => {}
         }
         self.applied.insert(i, (handle, fault));
-        self.note_sides(t_us, "apply", self.describe(i), sides);
+        self.note(t_us, FaultAction::Apply, i, self.describe(i), sides);
         Ok(())
     }
 
@@ -222,7 +217,7 @@ impl<W: ChordWorld> Driver<'_, W> {
         if let Fault::Crash { nodes } = fault {
             nodes.into_iter().for_each(|v| self.start(v));
         }
-        self.note(t_us, "heal", self.describe(i));
+        self.note(t_us, FaultAction::Heal, i, self.describe(i), None);
     }
 
     fn schedule_churn(&mut self, t_us: u64, i: usize, c: &crate::scenario::Churn) {
@@ -245,9 +240,11 @@ impl<W: ChordWorld> Driver<'_, W> {
         for (t, step) in model.steps(&mut self.rng, Duration::from_micros(t_us), end) {
             let action = match step {
                 ChurnStep::Join { session } => Action::ChurnJoin {
+                    fault: i,
                     session_us: us(session),
                 },
                 ChurnStep::Depart { graceful } => Action::Depart {
+                    fault: i,
                     slot: None,
                     graceful,
                 },
@@ -256,7 +253,15 @@ impl<W: ChordWorld> Driver<'_, W> {
         }
     }
 
-    fn churn_join(&mut self, t_us: u64, session_us: u64) {
+    /// The share of churn departures that leave gracefully, by the churn fault's index.
+    fn graceful_fraction(&self, fault: usize) -> f64 {
+        match self.s.faults.get(fault).map(|f| &f.fault) {
+            Some(SFault::Churn(c)) => c.graceful.get(),
+            _ => 0.0,
+        }
+    }
+
+    fn churn_join(&mut self, t_us: u64, fault: usize, session_us: u64) {
         let down: Vec<u32> = (0..self.s.cluster.nodes.get())
             .filter(|&s| !self.world.is_up(s))
             .collect();
@@ -266,18 +271,27 @@ impl<W: ChordWorld> Driver<'_, W> {
         let slot = down[self.rng.below(down.len() as u64) as usize];
         self.world.start_fresh(slot);
         self.start(slot);
-        self.note(t_us, "apply", format!("churn: join n{slot}"));
-        let graceful = self.rng.chance(0.5);
+        let what = format!("churn: join n{slot}");
+        self.note(t_us, FaultAction::Apply, fault, what, None);
+        // One draw whatever the fraction, so that the rest of the run draws the same.
+        let graceful = self.rng.unit() < self.graceful_fraction(fault);
         self.queue.push(
             t_us.saturating_add(session_us),
             Action::Depart {
+                fault,
                 slot: Some(slot),
                 graceful,
             },
         );
     }
 
-    fn depart(&mut self, t_us: u64, slot: Option<u32>, graceful: bool) -> Result<(), RunError> {
+    fn depart(
+        &mut self,
+        t_us: u64,
+        fault: usize,
+        slot: Option<u32>,
+        graceful: bool,
+    ) -> Result<(), RunError> {
         let Some(slot) = slot
             .filter(|s| self.book.members.contains(s))
             .or_else(|| self.random_member(None))
@@ -287,37 +301,34 @@ impl<W: ChordWorld> Driver<'_, W> {
         if self.book.members.len() <= 1 {
             return Ok(());
         }
+        let graceful = graceful && K::leave().is_some();
         if graceful {
-            self.world.command(slot, Command::Leave);
+            self.world.input(slot, Input::Leave);
         } else {
             self.world
                 .apply(&Fault::Crash { nodes: vec![slot] })
                 .map_err(|e| RunError::Unsupported(format!("churn: {e}")))?;
             self.book.member(t_us, slot, false);
         }
+        let how = if graceful { "leave" } else { "crash" };
         self.note(
             t_us,
-            "apply",
-            format!(
-                "churn: {} n{slot}",
-                if graceful { "leave" } else { "crash" }
-            ),
+            FaultAction::Apply,
+            fault,
+            format!("churn: {how} n{slot}"),
+            None,
         );
         Ok(())
     }
 
     fn probe(&mut self, t_us: u64) {
-        let Some(h) = self.world.health(self.replicas) else {
+        let Some(views) = self.world.views() else {
             return;
         };
-        let now = (h.consistent, h.replicated);
-        if self.last_health != Some(now) {
-            self.last_health = Some(now);
-            self.book.records.push(Record::Ring {
-                t_us,
-                consistent: h.consistent,
-                replicated: h.replicated,
-            });
+        let health = K::health(self.cfg, &views);
+        if self.last_health.as_ref() != Some(&health) {
+            self.last_health = Some(health.clone());
+            self.book.records.push(Record::Probe { t_us, health });
         }
     }
 }
@@ -349,7 +360,42 @@ pub fn partition_sides(cuts: &[Cut], n: u32) -> Vec<Vec<u32>> {
 #[cfg(test)]
 mod tests {
     use super::partition_sides;
+    use crate::scenario::{parse, World};
+    use checkers::Record;
     use faults::Shape;
+
+    /// How churn departures ended: (left gracefully, crashed).
+    fn departures(graceful: &str) -> (usize, usize) {
+        let text = format!(
+            "name: c\nduration: 60s\ncluster: {{ kind: chord, nodes: 16 }}\nfaults:\n\
+             - {{ at: 5s, until: 50s, churn: {{ join_rate: 1, leave_rate: 1, \
+             session: {{ exponential: {{ mean: 5s }} }}, graceful: {graceful} }} }}\n"
+        );
+        let s = parse(&text, "c.yaml").expect("valid");
+        let out = crate::run::run(&s, World::Sim, 3).expect("runs");
+        let count = |what: &str| {
+            out.execution
+                .records
+                .iter()
+                .filter(|r| matches!(r, Record::Fault { fault, .. } if fault.starts_with(what)))
+                .count()
+        };
+        (count("churn: leave"), count("churn: crash"))
+    }
+
+    #[test]
+    fn churn_sessions_end_as_graceful_says_not_by_a_coin_flip() {
+        let (left, crashed) = departures("1.0");
+        assert!(
+            left > 5 && crashed == 0,
+            "graceful 1.0: {left} left, {crashed} crashed"
+        );
+        let (left, crashed) = departures("0.0");
+        assert!(
+            left == 0 && crashed > 5,
+            "graceful 0: {left} left, {crashed} crashed"
+        );
+    }
 
     #[test]
     fn partition_sides_follow_the_shape() {

@@ -2,30 +2,33 @@
 //!
 //! - [`timeline`]: the run as timed actions.
 //! - [`book`]: the history being recorded.
-//! - [`world`]: [`world::ChordWorld`], what a world hosting Chord nodes provides.
-//! - [`driver`]: the runner, generic over the world.
+//! - [`world`]: [`world::Host`], what a world hosting nodes of one kind provides.
+//! - [`driver`]: the runner, generic over the kind and the world.
 //! - [`resolve`]: scenario faults resolved to node slots.
-//! - [`chord_sim`]: Chord in the `sim` world.
-//! - [`chord_turmoil`]: Chord in the `turmoil` world (the real driver over `turmoil::net`).
-//! - [`chord_netns`]: Chord in the `netns` world (real processes in network namespaces).
-//! - [`proc`]: real node processes and their JSON-line protocol.
+//! - [`sim`]: any kind in the `sim` world.
+//! - [`turmoil`]: any kind in the `turmoil` world (the real driver over `turmoil::net`).
+//! - [`netns`]: any kind in the `netns` world (real processes in network namespaces).
+//! - [`proc`]: real node processes and their typed JSON-line protocol.
 //! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
 
 pub mod book;
-pub mod chord_netns;
-pub mod chord_sim;
-pub mod chord_turmoil;
 pub mod driver;
+pub mod netns;
 pub mod output;
 pub mod proc;
 pub mod resolve;
+pub mod sim;
 pub mod timeline;
+pub mod turmoil;
 pub mod world;
 
-use crate::check::evaluate::{applies_to_chord, evaluate};
+use crate::check::evaluate::{applies, evaluate};
 use crate::check::{exit_code, Verdict};
-use crate::history::Record;
-use crate::scenario::{ClusterConfig, Scenario, World};
+use crate::exit::Exit;
+use crate::kind::{Kind, Transport};
+use crate::registry::{Registered, Visit};
+use crate::scenario::{Scenario, World};
+use checkers::Record;
 use faults::{NetStats, NodeStats};
 use std::path::PathBuf;
 
@@ -52,8 +55,8 @@ impl RunError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Unsupported(_) => 64,
-            RunError::Output { .. } | RunError::World(_) => 3,
+            RunError::Unsupported(_) => Exit::Usage.code(),
+            RunError::Output { .. } | RunError::World(_) => Exit::Crashed.code(),
         }
     }
 }
@@ -63,12 +66,12 @@ impl RunError {
 pub struct Execution {
     /// The history.
     pub records: Vec<Record>,
-    /// Network counters.
-    pub net: NetStats,
+    /// Network counters (`None`: not measured in this world).
+    pub net: Option<NetStats>,
     /// Per-node traffic counters, by slot.
     pub per_node: Vec<NodeStats>,
-    /// Malformed datagrams the nodes dropped.
-    pub malformed_dropped: u64,
+    /// Malformed messages the nodes dropped (`None`: not measured).
+    pub malformed_dropped: Option<u64>,
 }
 
 /// A finished, checked run.
@@ -84,47 +87,13 @@ pub struct Outcome {
 
 /// Refuse what cannot run in `world` before spending time on it.
 pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
-    match &s.cluster.config {
-        ClusterConfig::Chord(_) => {
-            if let Some(c) = s.checks.iter().find(|c| !applies_to_chord(c)) {
-                return Err(RunError::Unsupported(format!(
-                    "check `{}` does not apply to chord clusters (it needs a quorum store or a swarm)",
-                    c.name()
-                )));
-            }
-            let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
-            match world {
-                World::Turmoil => chord_turmoil::check_supported(s).map_err(refused),
-                World::Netns => chord_netns::check_supported(s).map_err(refused),
-                World::Sim => Ok(()),
-            }
-        }
-    }
+    s.cluster.config.visit(Validate { s, world })
 }
 
 /// Execute and check `s` with `seed` in `world`.
 pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
     validate(s, world)?;
-    let execution = match &s.cluster.config {
-        ClusterConfig::Chord(c) => {
-            let cfg = chord_sim::chord_config(c);
-            let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
-            match world {
-                World::Turmoil => {
-                    let mut w = chord_turmoil::TurmoilChord::new(s, &cfg, seed).map_err(refused)?;
-                    driver::execute(s, &cfg, seed, &mut w)?
-                }
-                World::Netns => {
-                    let mut w = netns_world(s, &cfg, seed)?;
-                    driver::execute(s, &cfg, seed, &mut w)?
-                }
-                World::Sim => {
-                    let mut w = chord_sim::SimChord::new(s, &cfg, seed).map_err(refused)?;
-                    driver::execute(s, &cfg, seed, &mut w)?
-                }
-            }
-        }
-    };
+    let execution = s.cluster.config.visit(Execute { s, world, seed })?;
     let verdicts = evaluate(&s.checks, &execution.records);
     let exit_code = exit_code(&verdicts);
     Ok(Outcome {
@@ -134,18 +103,87 @@ pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
     })
 }
 
-/// The netns world for `s`, after the capability check (a missing capability is exit 64).
-fn netns_world(
-    s: &Scenario,
-    cfg: &chord::Config,
+/// [`validate`] for the scenario's kind.
+struct Validate<'a> {
+    s: &'a Scenario,
+    world: World,
+}
+
+impl Visit for Validate<'_> {
+    type Out = Result<(), RunError>;
+    fn visit<K: Registered>(self, _: &K::Config) -> Self::Out {
+        let s = self.s;
+        if let Some(c) = s.checks.iter().find(|c| !applies(c, K::CHECKS)) {
+            return Err(RunError::Unsupported(format!(
+                "check `{}` does not apply to {} clusters (it applies to: {})",
+                c.name(),
+                K::NAME,
+                K::CHECKS.join(", ")
+            )));
+        }
+        if let Some(w) = s.workload.iter().find(|w| !K::OPS.contains(&w.op().name())) {
+            return Err(RunError::Unsupported(format!(
+                "op `{}` is not an operation of {} nodes (they take: {})",
+                w.op().name(),
+                K::NAME,
+                K::OPS.join(", ")
+            )));
+        }
+        let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
+        match self.world {
+            World::Turmoil => turmoil::check_supported(s).map_err(refused),
+            World::Netns => netns::check_supported(s).map_err(refused),
+            World::Sim if K::TRANSPORT == Transport::Stream => Err(RunError::Unsupported(format!(
+                "{} nodes talk over connections, which the sim world does not model yet; \
+                 run them with `--world turmoil` or `--world netns`",
+                K::NAME
+            ))),
+            World::Sim => Ok(()),
+        }
+    }
+}
+
+/// The execution of a scenario in its world, for the scenario's kind.
+struct Execute<'a> {
+    s: &'a Scenario,
+    world: World,
     seed: u64,
-) -> Result<chord_netns::NetnsChord, RunError> {
-    netns::caps::check().map_err(|e| RunError::Unsupported(e.to_string()))?;
+}
+
+impl Visit for Execute<'_> {
+    type Out = Result<Execution, RunError>;
+    fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
+        let Execute { s, world, seed } = self;
+        let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
+        match world {
+            World::Turmoil => {
+                let mut w = turmoil::TurmoilHost::<K>::new(s, cfg, seed).map_err(refused)?;
+                driver::execute::<K, _>(s, cfg, seed, &mut w)
+            }
+            World::Netns => {
+                let mut w = netns_world::<K>(s, cfg, seed)?;
+                driver::execute::<K, _>(s, cfg, seed, &mut w)
+            }
+            World::Sim => {
+                let mut w = sim::SimHost::<K>::new(s, cfg, seed).map_err(refused)?;
+                driver::execute::<K, _>(s, cfg, seed, &mut w)
+            }
+        }
+    }
+}
+
+/// The netns world for `s`, after the capability check (a missing capability is exit 64).
+fn netns_world<K: Kind>(
+    s: &Scenario,
+    cfg: &K::Config,
+    seed: u64,
+) -> Result<netns::NetnsHost<K>, RunError> {
+    ::netns::caps::check().map_err(|e| RunError::Unsupported(e.to_string()))?;
     let program = std::env::current_exe().map_err(|e| {
         RunError::Unsupported(format!("netns: cannot find the harness binary: {e}"))
     })?;
-    chord_netns::NetnsChord::new(s, cfg, seed, program).map_err(|e| match e {
-        chord_netns::NetnsWorldError::Refused(r) => RunError::Unsupported(r.to_string()),
+    netns::NetnsHost::new(s, cfg, seed, program).map_err(|e| match e {
+        netns::NetnsWorldError::Refused(r) => RunError::Unsupported(r.to_string()),
         other => RunError::World(other.to_string()),
     })
 }

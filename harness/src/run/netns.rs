@@ -1,26 +1,27 @@
-//! Chord in the `netns` world: every node a real `harness node chord` process in its own
-//! network namespace (see the `netns` crate), listening on `10.77.x.y:7000` and taking its
-//! identifier from its slot's simulated address, so that histories and ground truth are
-//! the other worlds'. Time is the harness's monotonic clock; each node keeps its store in
-//! its own data directory, so a process relaunched after SIGKILL finds it again.
-//! `backend` maps faults onto the kernel (nftables, tc, signals).
+//! Nodes of any kind in the `netns` world: every node a real process (by default
+//! `harness node <kind>`, see [`Kind::process`]) in its own network namespace (see the
+//! `netns` crate), listening on `10.77.x.y:7000` and taking its identity from its slot's
+//! simulated address, so that histories and ground truth are the other worlds'. Each gets
+//! the scenario's whole config and a seed of its own. Time is the harness's monotonic
+//! clock, from the start of the schedule; each node keeps its durable state in its own data
+//! directory, so a process relaunched after SIGKILL finds it again. `backend` maps faults
+//! onto the kernel (nftables, tc, signals). Traffic is not measured here.
 
 mod backend;
 
 pub use backend::check_supported;
 
 use super::book::Book;
-use super::proc::{event, node_args, request, Monotonic, NodeProc, ProcError, Reported};
-use super::world::{ChordWorld, Traffic};
+use super::proc::{Line, Meta, Monotonic, NodeProc, ProcError, Request};
+use super::world::{Host, Traffic};
+use crate::kind::{Input, Kind, ProcSpec, Report};
 use crate::scenario::Scenario;
 use backend::Undo;
-use chord::oracle::{health, Health};
-use chord::{Command, Event};
 use faults::Ledger;
 use netns::{NetnsError, RunId, Topology};
-use node_core::{sim_addr, sim_index, Addr};
-use serde_json::json;
+use node_core::{sim_addr, Addr, Rng};
 use std::collections::BTreeSet;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -56,28 +57,30 @@ pub enum NetnsWorldError {
 }
 
 /// A run's namespaces and node processes (fields drop in order: processes, data, namespaces).
-pub struct NetnsChord {
+pub struct NetnsHost<K: Kind> {
     procs: Vec<Option<NodeProc>>,
     data: Vec<tempfile::TempDir>,
     topo: Topology,
     program: PathBuf,
-    args: Vec<String>,
+    cfg: K::Config,
+    seeds: Vec<u64>,
     clock: Monotonic,
     paused: BTreeSet<u32>,
-    pending: Vec<(u64, u32, Event)>,
+    pending: Vec<(u64, u32, Report)>,
     applied: Ledger<Undo>,
+    kind: PhantomData<K>,
     /// How long the namespaces and the processes took to come up.
     pub startup: (Duration, Duration),
 }
 
-impl NetnsChord {
+impl<K: Kind> NetnsHost<K> {
     /// Namespaces and idle node processes (`program` is the `harness` binary) for `s`.
     pub fn new(
         s: &Scenario,
-        cfg: &chord::Config,
+        cfg: &K::Config,
         seed: u64,
         program: PathBuf,
-    ) -> Result<NetnsChord, NetnsWorldError> {
+    ) -> Result<Self, NetnsWorldError> {
         static RUNS: AtomicU32 = AtomicU32::new(0);
         let n = s.cluster.nodes.get();
         let clock = Monotonic::start();
@@ -87,18 +90,18 @@ impl NetnsChord {
             .map(|_| tempfile::Builder::new().prefix("p2h-node-").tempdir())
             .collect::<Result<_, _>>()
             .map_err(NetnsWorldError::DataDir)?;
-        let mut args = node_args(cfg);
-        args.extend(["--seed".into(), seed.to_string()]);
-        let mut w = NetnsChord {
+        let mut w = NetnsHost {
             procs: (0..n).map(|_| None).collect(),
             data,
             topo,
             program,
-            args,
+            cfg: cfg.clone(),
+            seeds: slot_seeds(seed, n),
             clock,
             paused: BTreeSet::new(),
             pending: Vec::new(),
             applied: Ledger::default(),
+            kind: PhantomData,
             startup: (links, Duration::ZERO),
         };
         w.apply_network(s)?;
@@ -121,7 +124,9 @@ impl NetnsChord {
             w.startup.0.as_secs_f64(),
             w.startup.1.as_secs_f64()
         );
-        w.clock = Monotonic::start();
+        // The schedule starts now: every record, read by any thread, counts from here.
+        w.clock.reset();
+        w.pending.clear();
         Ok(w)
     }
 
@@ -137,15 +142,18 @@ impl NetnsChord {
 
     /// Launch node `slot`'s process (idle, with its data directory).
     fn spawn(&self, slot: u32) -> Result<NodeProc, NetnsWorldError> {
-        let mut cmd = self.topo.node_command(slot, &self.program);
-        cmd.args(["node", "chord", "--idle", "--listen"])
-            .arg(self.listen(slot).to_string())
-            .arg("--id-addr")
-            .arg(sim_addr(slot).to_string())
-            .arg("--data-dir")
-            .arg(self.data[slot as usize].path())
-            .args(&self.args);
-        NodeProc::spawn(cmd, self.clock).map_err(|source| NetnsWorldError::Node { slot, source })
+        let spec = ProcSpec {
+            program: &self.program,
+            listen: self.listen(slot),
+            id_addr: sim_addr(slot),
+            data_dir: self.data[slot as usize].path(),
+            seed: self.seeds[slot as usize],
+        };
+        let (program, args) = K::process(&self.cfg, &spec);
+        let mut cmd = self.topo.node_command(slot, &program);
+        cmd.args(args);
+        NodeProc::spawn(cmd, self.clock.clone())
+            .map_err(|source| NetnsWorldError::Node { slot, source })
     }
 
     /// Relaunch the down `slots` with their data; a failure is reported and leaves it down.
@@ -180,9 +188,9 @@ impl NetnsChord {
     /// Move what `slot`'s process printed into `pending`.
     fn collect_from(&mut self, slot: u32) {
         if let Some(p) = self.procs.get_mut(slot as usize).and_then(Option::as_mut) {
-            for (t, v) in p.ready() {
-                if let Some(e) = event(&v) {
-                    self.pending.push((t, slot, e));
+            for (t, text) in p.ready() {
+                if let Some(Line::Report(r)) = Line::<K::View>::parse(&text) {
+                    self.pending.push((t, slot, r));
                 }
             }
         }
@@ -196,29 +204,30 @@ impl NetnsChord {
 
     /// Ask every running, unpaused node for its state; events that arrive meanwhile wait
     /// in `pending`.
-    fn states(&mut self) -> Vec<Reported> {
+    fn states(&mut self) -> Vec<K::View> {
         let asked: Vec<u32> = (0..self.procs.len() as u32)
             .filter(|s| self.is_up(*s) && !self.paused.contains(s))
             .collect();
         for &s in &asked {
             if let Some(p) = self.procs[s as usize].as_mut() {
-                p.send(&json!({"op": "state"}));
+                p.send(&Request::State);
             }
         }
         let until = self.clock.now_us() + PATIENCE.as_micros() as u64;
         let mut out = Vec::new();
         for s in asked {
-            while let Some(p) = self.procs[s as usize].as_ref() {
+            while let Some(p) = self.procs[s as usize].as_mut() {
                 let left = until.saturating_sub(self.clock.now_us());
-                let Some((t, v)) = p.next(Duration::from_micros(left)) else {
+                let Some((t, text)) = p.next(Duration::from_micros(left)) else {
                     break;
                 };
-                if let Some(r) = Reported::from_state(&v) {
-                    out.push(r);
-                    break;
-                }
-                if let Some(e) = event(&v) {
-                    self.pending.push((t, s, e));
+                match Line::<K::View>::parse(&text) {
+                    Some(Line::Meta(Meta::State { view })) => {
+                        out.push(view);
+                        break;
+                    }
+                    Some(Line::Report(r)) => self.pending.push((t, s, r)),
+                    _ => {}
                 }
             }
         }
@@ -226,7 +235,21 @@ impl NetnsChord {
     }
 }
 
-impl ChordWorld for NetnsChord {
+/// A seed of its own for each of `n` node processes, drawn from the run's `seed`.
+fn slot_seeds(seed: u64, n: u32) -> Vec<u64> {
+    let mut rng = Rng::seed(seed);
+    (0..n).map(|i| rng.fork(u64::from(i)).next_u64()).collect()
+}
+
+/// The reports stamped at or before `t_us`, in time order; later ones stay in `pending`,
+/// so that the history stays in time order with what the runner records at `t_us`.
+fn take_due(pending: &mut Vec<(u64, u32, Report)>, t_us: u64) -> Vec<(u64, u32, Report)> {
+    pending.sort_by_key(|(t, slot, _)| (*t, *slot));
+    let due = pending.partition_point(|(t, _, _)| *t <= t_us);
+    pending.drain(..due).collect()
+}
+
+impl<K: Kind> Host<K> for NetnsHost<K> {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -234,32 +257,34 @@ impl ChordWorld for NetnsChord {
     fn advance_to(&mut self, t_us: u64, book: &mut Book) {
         loop {
             self.collect();
-            let mut ready = std::mem::take(&mut self.pending);
-            ready.sort_by_key(|(t, slot, _)| (*t, *slot));
-            for (t, slot, e) in ready {
-                book.on_event(t, slot, e);
-            }
             let now = self.clock.now_us();
             if now >= t_us {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_micros((t_us - now).min(5_000)));
         }
+        for (t, slot, r) in take_due(&mut self.pending, t_us) {
+            book.on_report(t, slot, r);
+        }
     }
 
-    fn command(&mut self, slot: u32, cmd: Command) {
+    fn input(&mut self, slot: u32, input: Input) {
         if self.paused.contains(&slot) {
             return;
         }
-        let addr_of = |via: Addr| {
-            let v = sim_index(via)?;
-            self.is_up(v).then(|| self.listen(v))
-        };
-        let Some(line) = request(cmd, addr_of) else {
-            return;
+        let request = match input {
+            Input::Start { via: None } => Request::Start { via: None },
+            Input::Start { via: Some(v) } => match self.is_up(v) {
+                true => Request::Start {
+                    via: Some(self.listen(v)),
+                },
+                false => return,
+            },
+            Input::Call { op, call } => Request::Call { req: op, call },
+            Input::Leave => Request::Leave,
         };
         if let Some(p) = self.procs.get_mut(slot as usize).and_then(Option::as_mut) {
-            p.send(&line);
+            p.send(&request);
         }
     }
 
@@ -277,12 +302,40 @@ impl ChordWorld for NetnsChord {
         self.relaunch(&[slot]);
     }
 
-    fn health(&mut self, replicas: usize) -> Option<Health> {
-        let states = self.states();
-        Some(health(&states, replicas))
+    fn views(&mut self) -> Option<Vec<K::View>> {
+        Some(self.states())
     }
 
     fn traffic(&self) -> Traffic {
         Traffic::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_netns_process_gets_its_own_seed() {
+        let seeds = slot_seeds(7, 50);
+        let distinct: BTreeSet<u64> = seeds.iter().copied().collect();
+        assert_eq!(distinct.len(), 50);
+        assert_eq!(
+            slot_seeds(7, 50),
+            seeds,
+            "and the same run seed gives the same seeds"
+        );
+    }
+
+    #[test]
+    fn netns_reports_read_after_the_step_wait_so_the_history_stays_in_time_order() {
+        let mut pending = vec![
+            (30, 1, Report::Left),
+            (10, 2, Report::Joined),
+            (20, 0, Report::Joined),
+        ];
+        let due = take_due(&mut pending, 20);
+        assert_eq!(due, vec![(10, 2, Report::Joined), (20, 0, Report::Joined)]);
+        assert_eq!(pending, vec![(30, 1, Report::Left)]);
     }
 }

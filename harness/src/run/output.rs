@@ -1,11 +1,11 @@
 //! Results on disk: `scenario.yaml` (as run, seed fixed), `history.jsonl`, `summary.json`.
 
 use super::{Outcome, RunError};
-use crate::check::converge::convergence;
-use crate::check::lookup::lookup_stats;
-use crate::check::Verdict;
-use crate::history;
 use crate::scenario::Scenario;
+use checkers::converge::convergence;
+use checkers::history;
+use checkers::lookup::lookup_stats;
+use checkers::Verdict;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +45,9 @@ pub fn summary(
     })
 }
 
+/// What `summary.json` says of traffic in a world that does not count it (netns).
+pub const NOT_MEASURED: &str = "not measured in this world";
+
 /// Write everything about `outcome` into `dir`.
 pub fn write(dir: &Path, s: &Scenario, seed: u64, outcome: &Outcome) -> Result<(), RunError> {
     let err = |path: &Path| {
@@ -61,17 +64,55 @@ pub fn write(dir: &Path, s: &Scenario, seed: u64, outcome: &Outcome) -> Result<(
     history::write(&mut f, &outcome.execution.records).map_err(err(&p))?;
     let e = &outcome.execution;
     let mut sum = summary(s, seed, &e.records, &outcome.verdicts, outcome.exit_code);
-    sum["network"] = json!({
-        "sent": e.net.sent, "delivered": e.net.delivered, "dropped_loss": e.net.dropped_loss,
-        "dropped_cut": e.net.dropped_cut, "dropped_down": e.net.dropped_down,
-        "malformed_dropped": e.malformed_dropped,
-    });
-    sum["per_node"] = e.per_node.iter().enumerate().map(|(i, n)| json!({
+    sum["network"] = match &e.net {
+        Some(net) => json!({
+            "sent": net.sent, "delivered": net.delivered, "dropped_loss": net.dropped_loss,
+            "dropped_cut": net.dropped_cut, "dropped_down": net.dropped_down,
+            "malformed_dropped": e.malformed_dropped,
+        }),
+        None => json!(NOT_MEASURED),
+    };
+    sum["per_node"] = match e.net {
+        None => json!(NOT_MEASURED),
+        Some(_) => e.per_node.iter().enumerate().map(|(i, n)| json!({
         "node": format!("n{i}"), "messages_sent": n.messages_sent, "bytes_sent": n.bytes_sent,
         "messages_received": n.messages_received, "bytes_received": n.bytes_received,
-    })).collect();
+    })).collect(),
+    };
     let p = dir.join("summary.json");
     let text = serde_json::to_string_pretty(&sum).unwrap_or_default();
     std::fs::write(&p, text + "\n").map_err(err(&p))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Execution;
+    use crate::scenario::parse;
+
+    #[test]
+    fn a_summary_says_traffic_is_not_measured_rather_than_zero() {
+        let s = parse(
+            "name: t\nduration: 1s\ncluster: { kind: chord, nodes: 2 }\n",
+            "t.yaml",
+        )
+        .expect("valid");
+        let outcome = Outcome {
+            execution: Execution {
+                records: Vec::new(),
+                net: None,
+                per_node: Vec::new(),
+                malformed_dropped: None,
+            },
+            verdicts: Vec::new(),
+            exit_code: 0,
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), &s, 1, &outcome).expect("written");
+        let text = std::fs::read_to_string(dir.path().join("summary.json")).expect("summary");
+        let sum: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(sum["network"], NOT_MEASURED);
+        assert_eq!(sum["per_node"], NOT_MEASURED);
+    }
 }

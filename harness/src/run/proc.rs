@@ -1,35 +1,117 @@
 //! Real node processes for worlds that run on the wall clock: [`NodeProc`] (one
-//! `harness node chord` process spoken to in JSON lines), [`Monotonic`] (the harness's
-//! clock for their histories) and the mapping between the process protocol and the
-//! runner's commands and events. The netns world launches these; tests reuse them on
-//! loopback.
+//! `harness node <kind>` process spoken to in JSON lines), [`Monotonic`] (the harness's
+//! clock for their histories) and the typed lines both sides use: [`Request`] in,
+//! [`Line`] out. The netns world launches these; tests reuse them on loopback.
 
-use super::book::hex;
-use crate::node_cmd::parse_id;
-use chord::{Command, Event, Id, LookupFailure, NodeRef, OpResult};
+use crate::kind::Report;
+use checkers::{Bytes, Call};
 use node_core::Addr;
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The harness's monotonic clock: microseconds since the run started.
-#[derive(Clone, Copy, Debug)]
-pub struct Monotonic(std::time::Instant);
+/// One request line to a node process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Start alone, or through the member listening at `via`.
+    Start {
+        /// A member to bootstrap through.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<Addr>,
+    },
+    /// Run a client operation; its report echoes `req`.
+    Call {
+        /// Operation id.
+        req: u64,
+        /// The call.
+        call: Call,
+    },
+    /// Leave gracefully.
+    Leave,
+    /// Reply with a `state` line: the node as the oracle sees it.
+    State,
+    /// Stop the process (end of input stops it too).
+    Stop,
+}
+
+/// A line that is not a node report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Meta<V> {
+    /// The process listens at `addr`; `id` is its identity.
+    Listening {
+        /// Where it listens.
+        addr: Addr,
+        /// Its identity.
+        id: Bytes,
+    },
+    /// The reply to a `state` request.
+    State {
+        /// The node as the oracle sees it.
+        view: V,
+    },
+    /// A request could not be served.
+    Error {
+        /// Why.
+        error: String,
+    },
+}
+
+/// One output line of a node process of a kind whose oracle view is `V`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Line<V> {
+    /// A report of the node (joined, left, done, failed).
+    Report(Report),
+    /// Anything else.
+    Meta(Meta<V>),
+}
+
+impl<V: DeserializeOwned> Line<V> {
+    /// Parse one output line (`None`: not a line of this protocol).
+    pub fn parse(text: &str) -> Option<Line<V>> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+/// The harness's monotonic clock: microseconds since its origin. Every copy shares the
+/// origin, so [`Monotonic::reset`] moves it for readers already running.
+#[derive(Clone, Debug)]
+pub struct Monotonic(Arc<Mutex<std::time::Instant>>);
 
 impl Monotonic {
     /// A clock reading zero now.
-    // Real processes run on the wall clock; this is the one place the harness reads it.
-    #[allow(clippy::disallowed_methods)]
     pub fn start() -> Monotonic {
-        Monotonic(std::time::Instant::now())
+        Monotonic(Arc::new(Mutex::new(wall_now())))
     }
 
-    /// Microseconds since [`Monotonic::start`].
-    pub fn now_us(&self) -> u64 {
-        u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX)
+    /// Make now the origin, for this clock and every copy of it.
+    pub fn reset(&self) {
+        if let Ok(mut origin) = self.0.lock() {
+            *origin = wall_now();
+        }
     }
+
+    /// Microseconds since the origin (0 for times before it).
+    pub fn now_us(&self) -> u64 {
+        let origin = self
+            .0
+            .lock()
+            .map(|o| *o)
+            .unwrap_or_else(|e| *e.into_inner());
+        u64::try_from(wall_now().saturating_duration_since(origin).as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+// Real processes run on the wall clock; this is the one place the harness reads it.
+#[allow(clippy::disallowed_methods)]
+fn wall_now() -> std::time::Instant {
+    std::time::Instant::now()
 }
 
 /// Why a node process could not be started.
@@ -47,14 +129,16 @@ pub enum ProcError {
 pub struct NodeProc {
     child: Child,
     stdin: Option<ChildStdin>,
-    lines: Receiver<(u64, Value)>,
-    early: Vec<(u64, Value)>,
+    lines: Receiver<(u64, String)>,
+    early: Vec<(u64, String)>,
     /// Where it listens (known after [`NodeProc::wait_listening`]).
     pub addr: Option<Addr>,
+    /// Its identity (known after [`NodeProc::wait_listening`]).
+    pub id: Option<Bytes>,
 }
 
 impl NodeProc {
-    /// Spawn `cmd` (a `harness node chord …` command) with piped stdin and stdout; each
+    /// Spawn `cmd` (a `harness node <kind> …` command) with piped stdin and stdout; each
     /// stdout line is read on a thread and stamped with `clock`.
     pub fn spawn(mut cmd: std::process::Command, clock: Monotonic) -> Result<NodeProc, ProcError> {
         let mut child = cmd
@@ -69,9 +153,7 @@ impl NodeProc {
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
-                    let v = serde_json::from_str(&line)
-                        .unwrap_or_else(|_| json!({"event": "unparsed", "line": line}));
-                    if tx.send((clock.now_us(), v)).is_err() {
+                    if tx.send((clock.now_us(), line)).is_err() {
                         break;
                     }
                 }
@@ -83,42 +165,54 @@ impl NodeProc {
             lines,
             early: Vec::new(),
             addr: None,
+            id: None,
         })
     }
 
     /// Wait for the `listening` line and remember the address; lines before it are kept.
     pub fn wait_listening(&mut self, within: Duration) -> Result<Addr, ProcError> {
-        let mut left = within;
         let clock = Monotonic::start();
-        while let Some(v) = self.next(left) {
-            if v.1["event"] == "listening" {
-                if let Some(addr) = v.1["addr"].as_str().and_then(|a| a.parse().ok()) {
-                    self.addr = Some(addr);
-                    return Ok(addr);
-                }
+        let mut left = within;
+        while let Ok((t, text)) = self.lines.recv_timeout(left) {
+            if let Some(Line::Meta(Meta::<serde::de::IgnoredAny>::Listening { addr, id })) =
+                Line::parse(&text)
+            {
+                self.addr = Some(addr);
+                self.id = Some(id);
+                return Ok(addr);
             }
-            self.early.push(v);
+            self.early.push((t, text));
             left = within.saturating_sub(Duration::from_micros(clock.now_us()));
         }
         Err(ProcError::Silent(within))
     }
 
-    /// The next line within `within`, with the time it was read.
-    pub fn next(&self, within: Duration) -> Option<(u64, Value)> {
+    /// The next line within `within`, with the time it was read (lines kept by
+    /// [`NodeProc::wait_listening`] first).
+    pub fn next(&mut self, within: Duration) -> Option<(u64, String)> {
+        if !self.early.is_empty() {
+            return Some(self.early.remove(0));
+        }
         self.lines.recv_timeout(within).ok()
     }
 
     /// Every line already printed, with the times they were read.
-    pub fn ready(&mut self) -> Vec<(u64, Value)> {
+    pub fn ready(&mut self) -> Vec<(u64, String)> {
         let mut out = std::mem::take(&mut self.early);
         out.extend(self.lines.try_iter());
         out
     }
 
     /// Send one request line (ignored if the process is gone).
-    pub fn send(&mut self, v: &Value) {
+    pub fn send(&mut self, r: &Request) {
+        let Ok(text) = serde_json::to_string(r) else {
+            return;
+        };
         if let Some(stdin) = self.stdin.as_mut() {
-            if writeln!(stdin, "{v}").and_then(|()| stdin.flush()).is_err() {
+            if writeln!(stdin, "{text}")
+                .and_then(|()| stdin.flush())
+                .is_err()
+            {
                 self.stdin = None;
             }
         }
@@ -143,169 +237,37 @@ impl Drop for NodeProc {
     }
 }
 
-/// The `harness node chord` options that configure a node like `cfg`.
-pub fn node_args(cfg: &chord::Config) -> Vec<String> {
-    let ms = |d: Duration| d.as_millis().to_string();
-    [
-        ("--id-bits", cfg.id_bits.to_string()),
-        ("--successors", cfg.successor_list_len.to_string()),
-        ("--replicas", cfg.replicas.to_string()),
-        ("--stabilize-ms", ms(cfg.stabilize_every)),
-        ("--rpc-timeout-ms", ms(cfg.rpc_timeout)),
-        ("--replicate-ms", ms(cfg.replicate_every)),
-    ]
-    .into_iter()
-    .flat_map(|(k, v)| [k.to_string(), v])
-    .collect()
-}
-
-/// The request line for `cmd`, with `addr_of` mapping a simulated address to where that
-/// node's process listens; `None` for what processes do not take (maintenance) or a join
-/// through a node that is not running.
-pub fn request(cmd: Command, addr_of: impl Fn(Addr) -> Option<Addr>) -> Option<Value> {
-    Some(match cmd {
-        Command::Create => json!({"op": "create"}),
-        Command::Join { via } => json!({"op": "join", "via": addr_of(via)?.to_string()}),
-        Command::Leave => json!({"op": "leave"}),
-        Command::Lookup { op, key } => json!({"op": "lookup", "key_id": hex(key), "req": op}),
-        Command::Get { op, key } => json!({"op": "get", "key_id": hex(key), "req": op}),
-        Command::Put { op, key, value } => {
-            json!({"op": "put", "key_id": hex(key), "value": String::from_utf8_lossy(&value), "req": op})
-        }
-        Command::Maintenance(_) => return None,
-    })
-}
-
-/// The node event an output line reports (`joined`, `left`, `done`), if it is one.
-pub fn event(v: &Value) -> Option<Event> {
-    match v["event"].as_str()? {
-        "joined" => Some(Event::Joined),
-        "left" => Some(Event::Left),
-        "done" => done(v),
-        _ => None,
-    }
-}
-
-fn done(v: &Value) -> Option<Event> {
-    let id = |k: &str| v[k].as_str().and_then(parse_id);
-    let node = || {
-        Some(NodeRef {
-            id: id("node_id")?,
-            addr: v["node_addr"].as_str()?.parse().ok()?,
-        })
-    };
-    let result = match v["result"].as_str()? {
-        "found" => OpResult::Found(node()?),
-        "stored" => OpResult::Stored(node()?),
-        "value" => OpResult::Value(v["value"].as_str().map(|s| s.as_bytes().to_vec())),
-        _ => OpResult::Failed(match v["error"].as_str()? {
-            "NoLiveSuccessor" => LookupFailure::NoLiveSuccessor,
-            "NotJoined" => LookupFailure::NotJoined,
-            _ => LookupFailure::NoRoute,
-        }),
-    };
-    let count = |k: &str| v[k].as_u64().and_then(|n| u32::try_from(n).ok());
-    Some(Event::Done {
-        op: v["req"].as_u64()?,
-        key: id("key_id")?,
-        hops: count("hops")?,
-        timeouts: count("timeouts")?,
-        result,
-    })
-}
-
-/// A node as its `state` line describes it, for the ring-health oracle.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reported {
-    id: Id,
-    joined: bool,
-    successor: Option<Id>,
-    predecessor: Option<Id>,
-    keys: Vec<Id>,
-}
-
-impl Reported {
-    /// Read a `state` line (`None` if it is not one or is malformed).
-    pub fn from_state(v: &Value) -> Option<Reported> {
-        if v["event"] != "state" {
-            return None;
-        }
-        let node_id = |n: &Value| n["id"].as_str().and_then(parse_id);
-        let mut keys: Vec<Id> = v["key_ids"]
-            .as_array()?
-            .iter()
-            .map(|k| k.as_str().and_then(parse_id))
-            .collect::<Option<_>>()?;
-        keys.sort_unstable();
-        Some(Reported {
-            id: v["id"].as_str().and_then(parse_id)?,
-            joined: v["joined"].as_bool()?,
-            successor: node_id(&v["successor"]),
-            predecessor: node_id(&v["predecessor"]),
-            keys,
-        })
-    }
-}
-
-impl chord::oracle::NodeView for Reported {
-    fn id(&self) -> Id {
-        self.id
-    }
-    fn joined(&self) -> bool {
-        self.joined
-    }
-    fn successor(&self) -> Option<Id> {
-        self.successor
-    }
-    fn predecessor(&self) -> Option<Id> {
-        self.predecessor
-    }
-    fn stored(&self) -> Vec<Id> {
-        self.keys.clone()
-    }
-    fn holds_key(&self, key: Id) -> bool {
-        self.keys.binary_search(&key).is_ok()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use checkers::Ret;
 
     #[test]
-    fn a_done_line_becomes_the_event_and_a_truncated_one_is_ignored() {
-        let id = hex(Id::from_u128(7));
-        let line = json!({"event": "done", "req": 3, "key_id": id, "hops": 2, "timeouts": 1,
-            "result": "found", "node_id": id, "node_addr": "10.77.0.1:7000"});
-        let Some(Event::Done {
-            op, hops, result, ..
-        }) = event(&line)
-        else {
-            panic!("a done event");
-        };
-        assert_eq!((op, hops), (3, 2));
-        assert!(matches!(result, OpResult::Found(n) if n.id == Id::from_u128(7)));
-        assert!(event(&json!({"event": "done", "req": 3})).is_none());
-    }
-
-    #[test]
-    fn a_state_line_is_read_and_malformed_key_ids_reject_it() {
-        let (a, b) = (hex(Id::from_u128(1)), hex(Id::from_u128(2)));
-        let line = json!({"event": "state", "id": a, "joined": true, "successor": {"id": b},
-            "predecessor": null, "key_ids": [b]});
-        let r = Reported::from_state(&line).expect("a state line");
-        assert_eq!(r.successor, Some(Id::from_u128(2)));
-        assert_eq!(r.predecessor, None);
-        assert!(chord::oracle::NodeView::holds_key(&r, Id::from_u128(2)));
-        let bad = json!({"event": "state", "id": a, "joined": true, "key_ids": ["zz"]});
-        assert!(Reported::from_state(&bad).is_none());
-    }
-
-    #[test]
-    fn a_join_through_a_node_that_is_not_running_sends_nothing() {
+    fn requests_and_lines_have_their_documented_shapes() {
         let via: Addr = "10.0.0.1:7000".parse().expect("addr");
-        assert!(request(Command::Join { via }, |_| None).is_none());
-        let line = request(Command::Join { via }, Some).expect("a join line");
-        assert_eq!(line["via"], "10.0.0.1:7000");
+        let start = serde_json::to_string(&Request::Start { via: Some(via) }).expect("json");
+        assert_eq!(start, r#"{"op":"start","via":"10.0.0.1:7000"}"#);
+        let call: Request =
+            serde_json::from_str(r#"{"op":"call","req":3,"call":{"f":"get","key":"0a"}}"#)
+                .expect("call");
+        assert!(matches!(call, Request::Call { req: 3, .. }));
+        let done =
+            r#"{"event":"done","req":3,"ret":{"f":"lookup","answer":"0b","hops":2,"timeouts":1}}"#;
+        let Some(Line::Report(Report::Done { req: 3, ret })) = Line::<()>::parse(done) else {
+            panic!("a done line");
+        };
+        assert_eq!(ret.cost(), (2, 1));
+        assert!(matches!(ret, Ret::Lookup { .. }));
+        let state = r#"{"event":"state","view":7}"#;
+        assert_eq!(
+            Line::<u32>::parse(state),
+            Some(Line::Meta(Meta::State { view: 7 }))
+        );
+    }
+
+    #[test]
+    fn a_truncated_report_line_is_not_a_line() {
+        assert_eq!(Line::<u32>::parse(r#"{"event":"done","req":3}"#), None);
+        assert_eq!(Line::<u32>::parse("not json"), None);
     }
 }

@@ -1,41 +1,24 @@
-//! Chord nodes in the `sim` world, as a [`ChordWorld`].
+//! Nodes of any kind in the `sim` world, as a [`Host`].
 
 use super::book::Book;
 use super::resolve::latency;
-use super::world::{ChordWorld, Traffic};
-use crate::scenario::{ChordConfig, Scenario};
-use chord::oracle::{health, Health};
-use chord::{ChordNode, Command};
+use super::world::{Host, Traffic};
+use crate::kind::{command, Input, Kind};
+use crate::scenario::Scenario;
 use faults::{Applied, Fault, FaultBackend, NetConfig, Refused, World};
 use node_core::{sim_addr, Instant, Rng};
 use std::sync::Arc;
 
-/// The scenario's Chord settings as the node's [`chord::Config`].
-pub fn chord_config(c: &ChordConfig) -> chord::Config {
-    chord::Config {
-        id_bits: c.id_bits,
-        successor_list_len: c.successor_list_len,
-        replicas: c.replicas,
-        stabilize_every: c.stabilize_every.get(),
-        fix_fingers_every: c.fix_fingers_every.get(),
-        check_predecessor_every: c.check_predecessor_every.get(),
-        replicate_every: c.replicate_every.get(),
-        rpc_timeout: c.rpc_timeout.get(),
-        lookup_candidates: c.lookup_candidates,
-        ..chord::Config::default()
-    }
-}
-
-/// A sim world of idle Chord nodes in slots `0..nodes`.
-pub struct SimChord {
-    world: World<ChordNode>,
-    cfg: chord::Config,
+/// A sim world of idle `K` nodes in slots `0..nodes`.
+pub struct SimHost<K: Kind> {
+    world: World<K::Node>,
+    cfg: K::Config,
     rng: Rng,
 }
 
-impl SimChord {
+impl<K: Kind> SimHost<K> {
     /// Build the world for `s` (network defaults, bandwidth) with all nodes idle.
-    pub fn new(s: &Scenario, cfg: &chord::Config, seed: u64) -> Result<SimChord, Refused> {
+    pub fn new(s: &Scenario, cfg: &K::Config, seed: u64) -> Result<Self, Refused> {
         let net = NetConfig {
             latency: latency(&s.network.latency),
             loss_probability: s.network.loss.get(),
@@ -43,14 +26,13 @@ impl SimChord {
         let mut rng = Rng::seed(seed);
         let mut world = World::new(net, rng.next_u64());
         let restart_seed = rng.next_u64();
-        world.set_restarter(Arc::new(move |slot, n, old: Option<ChordNode>| {
+        let restart_cfg = cfg.clone();
+        world.set_restarter(Arc::new(move |slot, n, old: Option<K::Node>| {
             let rng = Rng::seed(restart_seed ^ (u64::from(slot) << 32) ^ n);
-            match old {
-                Some(old) => old.restarted(rng),
-                None => ChordNode::new(sim_addr(slot), chord::Config::default(), rng),
-            }
+            let a = sim_addr(slot);
+            K::build(&restart_cfg, a, a, rng, old.as_ref().map(K::durable))
         }));
-        let mut sim = SimChord {
+        let mut sim = SimHost {
             world,
             cfg: cfg.clone(),
             rng,
@@ -68,16 +50,18 @@ impl SimChord {
         Ok(sim)
     }
 
-    fn fresh(&mut self, slot: u32) -> ChordNode {
-        ChordNode::new(
-            sim_addr(slot),
-            self.cfg.clone(),
-            self.rng.fork(u64::from(slot)),
-        )
+    fn fresh(&mut self, slot: u32) -> K::Node {
+        let a = sim_addr(slot);
+        K::build(&self.cfg, a, a, self.rng.fork(u64::from(slot)), None)
+    }
+
+    /// The node in `slot`, if it runs.
+    pub fn node(&self, slot: u32) -> Option<&K::Node> {
+        self.world.node(slot)
     }
 }
 
-impl FaultBackend for SimChord {
+impl<K: Kind> FaultBackend for SimHost<K> {
     fn apply(&mut self, fault: &Fault) -> Result<Applied, Refused> {
         self.world.apply(fault)
     }
@@ -91,7 +75,7 @@ impl FaultBackend for SimChord {
     }
 }
 
-impl ChordWorld for SimChord {
+impl<K: Kind> Host<K> for SimHost<K> {
     fn name(&self) -> &'static str {
         "sim"
     }
@@ -99,12 +83,17 @@ impl ChordWorld for SimChord {
     fn advance_to(&mut self, t_us: u64, book: &mut Book) {
         self.world
             .run_until(Instant::from_micros(t_us), &mut |t, slot, e| {
-                book.on_event(t.as_micros(), slot, e)
+                if let Some(r) = K::report(e) {
+                    book.on_report(t.as_micros(), slot, r);
+                }
             });
     }
 
-    fn command(&mut self, slot: u32, cmd: Command) {
-        if !self.world.is_paused(slot) {
+    fn input(&mut self, slot: u32, input: Input) {
+        if self.world.is_paused(slot) {
+            return;
+        }
+        if let Some(cmd) = command::<K>(&self.cfg, &input, |v| Some(sim_addr(v))) {
             let _ = self.world.command(slot, cmd);
         }
     }
@@ -118,22 +107,62 @@ impl ChordWorld for SimChord {
         let _ = self.world.restart(slot, node);
     }
 
-    fn health(&mut self, replicas: usize) -> Option<Health> {
-        Some(health(
-            self.world.up_slots().filter_map(|i| self.world.node(i)),
-            replicas,
-        ))
+    fn views(&mut self) -> Option<Vec<K::View>> {
+        Some(
+            self.world
+                .up_slots()
+                .filter_map(|i| self.world.node(i))
+                .map(K::view)
+                .collect(),
+        )
     }
 
     fn traffic(&self) -> Traffic {
         let n = self.world.len() as u32;
         Traffic {
-            net: self.world.stats(),
+            net: Some(self.world.stats()),
             per_node: (0..n).filter_map(|i| self.world.node_stats(i)).collect(),
-            malformed_dropped: (0..n)
-                .filter_map(|i| self.world.node(i))
-                .map(|x| x.stats().malformed_dropped)
-                .sum(),
+            malformed_dropped: Some(
+                (0..n)
+                    .filter_map(|i| self.world.node(i))
+                    .map(K::malformed_dropped)
+                    .sum(),
+            ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{Registered, Visit};
+    use crate::scenario::parse;
+
+    /// Crash slot 2 with no saved state, restart it, and compare its view with a fresh
+    /// node built from the scenario's config.
+    struct RestartWithoutState<'a>(&'a Scenario);
+
+    impl Visit for RestartWithoutState<'_> {
+        type Out = (serde_json::Value, serde_json::Value);
+        fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
+            let mut sim = SimHost::<K>::new(self.0, cfg, 1).expect("builds");
+            sim.world.crash(2);
+            sim.apply(&Fault::Restart { nodes: vec![2] })
+                .expect("restarts");
+            let restarted = K::view(sim.node(2).expect("up again"));
+            let a = sim_addr(2);
+            let fresh = K::view(&K::build(cfg, a, a, Rng::seed(0), None));
+            let json = |v| serde_json::to_value(v).expect("a view serialises");
+            (json(restarted), json(fresh))
+        }
+    }
+
+    #[test]
+    fn a_sim_restart_without_saved_state_uses_the_scenario_config() {
+        let text =
+            "name: r\nduration: 10s\ncluster: { kind: chord, nodes: 3, config: { id_bits: 16 } }\n";
+        let s = parse(text, "r.yaml").expect("valid");
+        let (restarted, fresh) = s.cluster.config.visit(RestartWithoutState(&s));
+        assert_eq!(restarted, fresh);
     }
 }

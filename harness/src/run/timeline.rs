@@ -30,11 +30,15 @@ pub enum Action {
     Heal(usize),
     /// Churn: a down slot comes up and joins, staying `session_us`.
     ChurnJoin {
+        /// Index of the churn fault in the scenario.
+        fault: usize,
         /// Session length in microseconds.
         session_us: u64,
     },
     /// Churn: `slot` (or a random live node) leaves gracefully or crashes.
     Depart {
+        /// Index of the churn fault in the scenario.
+        fault: usize,
         /// Which node; `None` picks a random live one.
         slot: Option<u32>,
         /// Leave rather than crash.

@@ -1,6 +1,8 @@
-//! Chord in the `turmoil` world: every node is a turmoil host (address `sim_addr(slot)`,
-//! so identifiers match the sim world's) running the real datagram driver of
-//! [`runtime`] over `turmoil::net::UdpSocket`.
+//! Nodes of any kind in the `turmoil` world: every node is a turmoil host (address
+//! `sim_addr(slot)`, so identities match the sim world's) running the real driver of
+//! [`runtime`]: datagrams over `turmoil::net::UdpSocket`, or, for a stream kind, framed
+//! connections over `turmoil::net` TCP (which see partitions and crashes as a network cuts
+//! connections; per-message loss applies to datagrams only).
 //!
 //! Faults map onto turmoil (`backend`, `links`): partitions of every shape become per-pair
 //! `partition_oneway` / `repair_oneway`; pause freezes the driver and `hold`s the node's
@@ -22,16 +24,19 @@ pub use backend::check_supported;
 
 use super::book::Book;
 use super::resolve::latency;
-use super::world::{ChordWorld, Traffic};
+use super::world::{Host, Traffic};
+use crate::kind::{command, Ev, Input as KindInput, Kind, Transport};
 use crate::scenario::Scenario;
 use backend::Undo;
-use chord::oracle::{health, Health};
-use chord::{ChordNode, Command, Event};
 use faults::{NetConfig, Network, NodeStats, Refused};
 use links::{LinkTable, LinkTap, Policy};
 use node_core::{sim_addr, Instant, Rng};
-use runtime::{channel, run_datagram, Clock, Control, Ends, Input, Shared, Tapped};
+use runtime::{
+    channel, run_datagram, run_stream, Clock, Control, Ends, Input, Shared, StreamNet, Tapped,
+    TurmoilTcp,
+};
 use std::cell::RefCell;
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -48,48 +53,48 @@ const NAME: &str = "turmoil";
 const LATENCY_CURVE: f64 = 2.0;
 
 /// What a host's software starts with at its next (re)start.
-struct Boot {
-    core: Shared<ChordNode>,
-    ends: Ends<ChordNode>,
+struct Boot<K: Kind> {
+    core: Shared<K::Node>,
+    ends: Ends<K::Node>,
     tap_seed: u64,
 }
 
 /// One slot: its current (or, while down, last) core and its driver's control.
-struct Slot {
-    core: Shared<ChordNode>,
-    control: Option<Control<ChordNode>>,
-    boot: Rc<RefCell<Option<Boot>>>,
+struct Slot<K: Kind> {
+    core: Shared<K::Node>,
+    control: Option<Control<K::Node>>,
+    boot: Rc<RefCell<Option<Boot<K>>>>,
     paused: bool,
     skew_us: i64,
     incarnation: u64,
 }
 
-/// Chord nodes as turmoil hosts.
-pub struct TurmoilChord {
+/// `K` nodes as turmoil hosts.
+pub struct TurmoilHost<K: Kind> {
     sim: turmoil::Sim<'static>,
-    slots: Vec<Slot>,
+    slots: Vec<Slot<K>>,
     policy: Rc<RefCell<Policy>>,
     links: LinkTable,
-    cfg: chord::Config,
+    cfg: K::Config,
     rng: Rng,
     seed: u64,
     applied: faults::Ledger<Undo>,
-    pending: Vec<(Instant, u32, Event)>,
+    pending: Vec<(Instant, u32, Ev<K>)>,
 }
 
-impl TurmoilChord {
+impl<K: Kind> TurmoilHost<K> {
     /// Build the world for `s`: one host per node, every node idle, links per `s.network`.
-    pub fn new(s: &Scenario, cfg: &chord::Config, seed: u64) -> Result<TurmoilChord, Refused> {
-        TurmoilChord::with_tick(s, cfg, seed, TICK)
+    pub fn new(s: &Scenario, cfg: &K::Config, seed: u64) -> Result<Self, Refused> {
+        Self::with_tick(s, cfg, seed, TICK)
     }
 
-    /// As [`TurmoilChord::new`], stepping `tick` per turmoil step (scale measurements).
+    /// As [`TurmoilHost::new`], stepping `tick` per turmoil step (scale measurements).
     pub fn with_tick(
         s: &Scenario,
-        cfg: &chord::Config,
+        cfg: &K::Config,
         seed: u64,
         tick: Duration,
-    ) -> Result<TurmoilChord, Refused> {
+    ) -> Result<Self, Refused> {
         check_supported(s)?;
         let n = s.cluster.nodes.get();
         let base = latency(&s.network.latency);
@@ -114,7 +119,7 @@ impl TurmoilChord {
             stats: Default::default(),
         };
         let seed = rng.next_u64();
-        let mut w = TurmoilChord {
+        let mut w = TurmoilHost {
             sim,
             slots: Vec::new(),
             policy: Rc::new(RefCell::new(policy)),
@@ -135,17 +140,14 @@ impl TurmoilChord {
         Ok(w)
     }
 
-    fn fresh(&mut self, slot: u32) -> ChordNode {
-        ChordNode::new(
-            sim_addr(slot),
-            self.cfg.clone(),
-            self.rng.fork(u64::from(slot)),
-        )
+    fn fresh(&mut self, slot: u32) -> K::Node {
+        let a = sim_addr(slot);
+        K::build(&self.cfg, a, a, self.rng.fork(u64::from(slot)), None)
     }
 
     /// Register the host of `slot` and boot `core` on it.
-    fn add_host(&mut self, slot: u32, core: ChordNode) {
-        let boot: Rc<RefCell<Option<Boot>>> = Rc::new(RefCell::new(None));
+    fn add_host(&mut self, slot: u32, core: K::Node) {
+        let boot: Rc<RefCell<Option<Boot<K>>>> = Rc::new(RefCell::new(None));
         let core = Rc::new(RefCell::new(core));
         self.slots.push(Slot {
             core: core.clone(),
@@ -170,21 +172,30 @@ impl TurmoilChord {
                 };
                 let start = turmoil::sim_elapsed().unwrap_or_default();
                 let clock = Clock::starting_at(Instant::ZERO + start);
-                let socket =
-                    turmoil::net::UdpSocket::bind(("0.0.0.0", sim_addr(slot).port())).await?;
-                let tap = LinkTap {
-                    slot,
-                    policy,
-                    rng: Rng::seed(tap_seed),
-                };
-                run_datagram(core, Tapped::new(socket, tap), ends, clock).await?;
+                let me = sim_addr(slot);
+                let any = SocketAddr::from(([0, 0, 0, 0], me.port()));
+                match K::TRANSPORT {
+                    Transport::Datagram => {
+                        let socket = turmoil::net::UdpSocket::bind(any).await?;
+                        let tap = LinkTap {
+                            slot,
+                            policy,
+                            rng: Rng::seed(tap_seed),
+                        };
+                        run_datagram(core, Tapped::new(socket, tap), ends, clock).await?;
+                    }
+                    Transport::Stream => {
+                        let listener = TurmoilTcp::bind(any).await?;
+                        run_stream::<_, TurmoilTcp>(core, listener, me, ends, clock).await?;
+                    }
+                }
                 Ok(())
             }
         });
     }
 
     /// Make `core` what the host of `slot` runs at its next (re)start.
-    fn prepare(&mut self, slot: u32, core: Shared<ChordNode>) {
+    fn prepare(&mut self, slot: u32, core: Shared<K::Node>) {
         let s = &mut self.slots[slot as usize];
         let (control, ends) = channel();
         if s.skew_us != 0 {
@@ -203,7 +214,7 @@ impl TurmoilChord {
         self.policy.borrow_mut().up[slot as usize] = true;
     }
 
-    fn bounce(&mut self, slot: u32, core: ChordNode) {
+    fn bounce(&mut self, slot: u32, core: K::Node) {
         self.prepare(slot, Rc::new(RefCell::new(core)));
         self.sim.bounce(sim_addr(slot).ip());
     }
@@ -229,7 +240,7 @@ fn draws(seed: u64, slot: u32, incarnation: u64, purpose: u64) -> Rng {
     Rng::seed(seed ^ (u64::from(slot) << 32) ^ incarnation).fork(purpose)
 }
 
-impl ChordWorld for TurmoilChord {
+impl<K: Kind> Host<K> for TurmoilHost<K> {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -248,11 +259,16 @@ impl ChordWorld for TurmoilChord {
             .pending
             .partition_point(|(at, _, _)| at.as_micros() <= t_us);
         for (at, slot, e) in self.pending.drain(..due) {
-            book.on_event(at.as_micros(), slot, e);
+            if let Some(r) = K::report(e) {
+                book.on_report(at.as_micros(), slot, r);
+            }
         }
     }
 
-    fn command(&mut self, slot: u32, cmd: Command) {
+    fn input(&mut self, slot: u32, input: KindInput) {
+        let Some(cmd) = command::<K>(&self.cfg, &input, |v| Some(sim_addr(v))) else {
+            return;
+        };
         if let Some(s) = self.slots.get(slot as usize).filter(|s| !s.paused) {
             if let Some(c) = &s.control {
                 c.command(cmd);
@@ -274,26 +290,27 @@ impl ChordWorld for TurmoilChord {
         self.bounce(slot, core);
     }
 
-    fn health(&mut self, replicas: usize) -> Option<Health> {
-        let up: Vec<std::cell::Ref<ChordNode>> = self
-            .slots
-            .iter()
-            .filter(|s| s.control.is_some())
-            .map(|s| s.core.borrow())
-            .collect();
-        Some(health(up.iter().map(|r| &**r), replicas))
+    fn views(&mut self) -> Option<Vec<K::View>> {
+        Some(
+            self.slots
+                .iter()
+                .filter(|s| s.control.is_some())
+                .map(|s| K::view(&s.core.borrow()))
+                .collect(),
+        )
     }
 
     fn traffic(&self) -> Traffic {
         let p = self.policy.borrow();
         Traffic {
-            net: p.stats(),
+            net: Some(p.stats()),
             per_node: p.per_node.clone(),
-            malformed_dropped: self
-                .slots
-                .iter()
-                .map(|s| s.core.borrow().stats().malformed_dropped)
-                .sum(),
+            malformed_dropped: Some(
+                self.slots
+                    .iter()
+                    .map(|s| K::malformed_dropped(&s.core.borrow()))
+                    .sum(),
+            ),
         }
     }
 }

@@ -1,39 +1,38 @@
-//! [`ChordWorld`]: what the scenario runner needs from a world that hosts Chord nodes. The
-//! `sim` world implements it in `chord_sim.rs`; other worlds (turmoil, netns) implement the
-//! same trait so that one runner drives them all.
+//! [`Host`]: what the scenario runner needs from a world that hosts nodes of kind `K`.
+//! `sim`, `turmoil` and `netns` implement it once for every kind; tests implement it for
+//! loopback processes.
 
 use super::book::Book;
-use chord::oracle::Health;
-use chord::Command;
+use crate::kind::{Input, Kind};
 use faults::{FaultBackend, NetStats, NodeStats};
 
 /// Traffic a run caused.
 #[derive(Clone, Debug, Default)]
 pub struct Traffic {
-    /// Network counters.
-    pub net: NetStats,
+    /// Network counters (`None`: this world does not measure them).
+    pub net: Option<NetStats>,
     /// Per-node counters, by slot.
     pub per_node: Vec<NodeStats>,
-    /// Malformed datagrams the nodes dropped.
-    pub malformed_dropped: u64,
+    /// Malformed messages the nodes dropped (`None`: not measured).
+    pub malformed_dropped: Option<u64>,
 }
 
-/// A world of Chord nodes in slots `0..n`, with faults applied through [`FaultBackend`]
-/// (a healed `Crash` leaves restarted, idle nodes: the runner then joins them to the ring).
-pub trait ChordWorld: FaultBackend {
+/// A world of `K` nodes in slots `0..n`, with faults applied through [`FaultBackend`]
+/// (a healed `Crash` leaves restarted, idle nodes: the runner then starts them).
+pub trait Host<K: Kind>: FaultBackend {
     /// The world's name, as `--world` spells it.
     fn name(&self) -> &'static str;
-    /// Run until `t_us` (simulated or monotonic microseconds), recording node events in `book`.
+    /// Run until `t_us` (simulated or monotonic microseconds), recording reports in `book`.
     fn advance_to(&mut self, t_us: u64, book: &mut Book);
-    /// Hand `cmd` to the node in `slot`; a down or paused node drops it.
-    fn command(&mut self, slot: u32, cmd: Command);
+    /// Hand `input` to the node in `slot`; a down or paused node drops it.
+    fn input(&mut self, slot: u32, input: Input);
     /// Whether `slot` runs a node.
     fn is_up(&self, slot: u32) -> bool;
-    /// Bring up a fresh node (no durable state) in a down `slot`, idle until commanded.
+    /// Bring up a fresh node (no durable state) in a down `slot`, idle until started.
     fn start_fresh(&mut self, slot: u32);
-    /// Ring health from a global view, if this world can see inside its nodes (real
+    /// The oracle's view of every running node, if this world can see inside them (real
     /// processes are asked, hence `&mut`).
-    fn health(&mut self, replicas: usize) -> Option<Health>;
+    fn views(&mut self) -> Option<Vec<K::View>>;
     /// Traffic counters so far.
     fn traffic(&self) -> Traffic;
 }

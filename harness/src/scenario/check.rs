@@ -68,18 +68,7 @@ fn report_by_default() -> bool {
     true
 }
 
-/// A side of a partition, for checks measured per side.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    /// Every client, whichever side it is on.
-    #[default]
-    All,
-    /// Clients on the largest side (of equal sides, the one holding the lowest slot).
-    Majority,
-    /// Clients on every other side.
-    Minority,
-}
+pub use checkers::availability::Side;
 
 #[cfg(test)]
 mod tests {

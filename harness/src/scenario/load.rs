@@ -6,11 +6,12 @@
 //! ([`validate`](super::validate)) checks what needs the whole document (node names against
 //! `cluster.nodes`, `until` after `at`, ...) and [`locate`] finds the offending value.
 
-use super::cluster::{not_implemented, ChordConfig, ClusterDoc, ClusterKind};
+use super::cluster::{not_implemented, ClusterDoc, ClusterKind};
 use super::error::ScenarioError;
 use super::locate::{locate, FieldPath};
 use super::validate::validate;
 use super::Scenario;
+use crate::registry::{visit_kind, Registered, VisitKind};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use std::path::Path;
 
@@ -39,19 +40,33 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         .get("cluster")
         .and_then(|c| c.get("kind"))
         .and_then(serde_yaml::Value::as_str);
-    let scenario = match kind.map(ClusterKind::from_name) {
-        // No kind (or not a string): the chord pass reports it as missing or mistyped.
-        None | Some(Some(ClusterKind::Chord)) => {
-            read_as::<ChordConfig>(text, file)?.map_cluster(ClusterDoc::into_cluster)
-        }
-        Some(Some(other)) => {
-            let path = FieldPath::root().key("cluster").key("kind");
-            return Err(error_at(text, file, &path, &not_implemented(other)));
-        }
-        Some(None) => return Err(unknown_kind(text, file)),
+    // No kind (or not a string): the first kind's pass reports it as missing or mistyped.
+    let name = kind.unwrap_or(crate::registry::IMPLEMENTED[0]);
+    let scenario = match ClusterKind::from_name(name) {
+        Some(k) => match visit_kind(k.name(), ReadAs { text, file }) {
+            Some(read) => read?,
+            None => {
+                let path = FieldPath::root().key("cluster").key("kind");
+                return Err(error_at(text, file, &path, &not_implemented(k)));
+            }
+        },
+        None => return Err(unknown_kind(text, file)),
     };
     validate(&scenario).map_err(|p| error_at(text, file, &p.path, &p.message))?;
     Ok(scenario)
+}
+
+/// Pass 2 for the kind it visits.
+struct ReadAs<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl VisitKind for ReadAs<'_> {
+    type Out = Result<Scenario, ScenarioError>;
+    fn visit<K: Registered>(self) -> Self::Out {
+        Ok(read_as::<K::Config>(self.text, self.file)?.map_cluster(ClusterDoc::into_cluster::<K>))
+    }
 }
 
 /// Pass 2: the whole document with `C` as the type of `cluster.config`.

@@ -33,8 +33,9 @@ mod workload;
 #[cfg(test)]
 mod tests;
 
+pub use crate::registry::ClusterConfig;
 pub use check::{Check, Side};
-pub use cluster::{ChordConfig, Cluster, ClusterConfig, ClusterKind};
+pub use cluster::{Cluster, ClusterKind};
 pub use duration::Dur;
 pub use error::ScenarioError;
 pub use fault::{Churn, Crash, CrashTarget, Fault, FaultAt, OneWay, Partition, Session};

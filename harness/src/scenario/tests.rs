@@ -2,6 +2,7 @@
 //! error checked for its exact line, column and message.
 
 use super::*;
+use crate::kinds::chord::ChordConfig;
 use std::time::Duration;
 
 /// The SCENARIO.md example for a chord cluster, plus groups and every fault shape.
@@ -388,5 +389,36 @@ fn documents_that_are_not_scenarios_say_so() {
         4,
         40,
         "faults[0].between: invalid length 1, expected two node or group names",
+    );
+}
+
+#[test]
+fn cluster_round_trips_through_its_generic_deserialize() {
+    let cluster = Cluster {
+        nodes: NodeCount::new(4).expect("4 ≥ 1"),
+        config: ClusterConfig::Chord(ChordConfig {
+            replicas: 2,
+            ..ChordConfig::default()
+        }),
+    };
+    let text = serde_yaml::to_string(&cluster).expect("serialize");
+    assert!(text.starts_with("kind: chord\nnodes: 4\n"), "{text}");
+    assert_eq!(
+        serde_yaml::from_str::<Cluster>(&text).expect("parse"),
+        cluster
+    );
+    let json = serde_json::to_string(&cluster).expect("json");
+    assert_eq!(
+        serde_json::from_str::<Cluster>(&json).expect("parse json"),
+        cluster
+    );
+}
+
+#[test]
+fn other_kinds_are_not_implemented_yet() {
+    let err = serde_yaml::from_str::<Cluster>("kind: quorum\nnodes: 3").expect_err("quorum");
+    assert!(
+        err.to_string().contains("`quorum` is not implemented yet"),
+        "{err}"
     );
 }

@@ -4,11 +4,12 @@
 //! Each failure is a [`Problem`]: a [`FieldPath`] and a message; the loader places it in the
 //! text. The first problem in section order is reported.
 
-use super::cluster::{ChordConfig, Cluster, ClusterConfig};
+use super::cluster::Cluster;
 use super::fault::{CrashTarget, OneWay};
 use super::locate::FieldPath;
 use super::nodes::{is_group_name, Between, LookupFrom, NodeCount, NodeName, NodeRef};
 use super::{Check, Dur, Fault, FaultAt, Partition, Scenario, Session, Workload};
+use crate::registry::{Registered, Visit};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Something wrong at a place in the document.
@@ -58,53 +59,22 @@ pub(super) fn validate(s: &Scenario) -> Checked {
     Ok(())
 }
 
-/// Ranges of the cluster section.
+/// Ranges of the cluster section, as the kind judges its config.
 fn cluster(c: &Cluster, path: &FieldPath) -> Checked {
-    match &c.config {
-        ClusterConfig::Chord(config) => chord(config, c.nodes, path),
+    match c.config.visit(Invalid(c.nodes)) {
+        None => Ok(()),
+        Some((at, message)) => fail(at.split('.').fold(path.clone(), |p, k| p.key(k)), message),
     }
 }
 
-/// Ranges of a Chord config, and whether the nodes fit in its identifier space.
-fn chord(c: &ChordConfig, nodes: NodeCount, path: &FieldPath) -> Checked {
-    let config = path.key("config");
-    if !(1..=160).contains(&c.id_bits) {
-        return fail(
-            config.key("id_bits"),
-            format!("expected 1 to 160 bits, found {}", c.id_bits),
-        );
+/// The kind's first config error.
+struct Invalid(NodeCount);
+
+impl Visit for Invalid {
+    type Out = Option<(String, String)>;
+    fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
+        K::invalid(cfg, self.0.get())
     }
-    let counts = [
-        ("successor_list", c.successor_list_len),
-        ("replicas", c.replicas),
-        ("lookup_candidates", c.lookup_candidates),
-    ];
-    if let Some((key, _)) = counts.iter().find(|(_, n)| *n == 0) {
-        return fail(config.key(key), "expected at least 1, found 0");
-    }
-    let periods = [
-        ("stabilize_every", c.stabilize_every),
-        ("fix_fingers_every", c.fix_fingers_every),
-        ("check_predecessor_every", c.check_predecessor_every),
-        ("replicate_every", c.replicate_every),
-        ("rpc_timeout", c.rpc_timeout),
-    ];
-    if let Some((key, _)) = periods.iter().find(|(_, d)| d.get().is_zero()) {
-        return fail(
-            config.key(key),
-            "expected a duration longer than 0s, found 0s",
-        );
-    }
-    let capacity = 1u64.checked_shl(c.id_bits).unwrap_or(u64::MAX);
-    if u64::from(nodes.get()) > capacity {
-        let msg = format!(
-            "{} nodes do not fit in a {}-bit identifier space (at most {capacity})",
-            nodes.get(),
-            c.id_bits
-        );
-        return fail(path.key("nodes"), msg);
-    }
-    Ok(())
 }
 
 /// What names and times are checked against.

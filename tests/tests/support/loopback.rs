@@ -1,61 +1,61 @@
-//! [`LoopbackChord`]: a `ChordWorld` of real `harness-node` processes on 127.0.0.1, run in
-//! real time, so that the generic runner drives the same scenario body as in `sim` and
-//! `turmoil`. Each process takes its identifier from its slot's simulated address
-//! (`--id-addr`), so the ring and the history's ground truth are the other worlds'.
+//! [`LoopbackHost`]: a [`Host`] of real `harness-node node <kind>` processes on 127.0.0.1,
+//! for any node kind, run in real time, so that the generic runner drives the same
+//! scenario body as in `sim` and `turmoil`. Each process takes its identity from its slot's
+//! simulated address (`--id-addr`), so the history's ground truth is the other worlds'.
 //!
-//! It can crash (kill) and restart (a fresh process: a real process keeps no store here) and
-//! refuses every network fault (loopback has no per-link control; that is the netns world).
+//! It can crash (kill) and restart (a fresh process: a real process keeps no durable state
+//! here) and refuses every network fault (loopback has no per-link control; that is the
+//! netns world).
 
-use super::process::NodeProcess;
-use chord::oracle::Health;
-use chord::Command;
 use faults::{Applied, Fault, FaultBackend, Refused};
+use harness::kind::{Input, Kind};
 use harness::run::book::Book;
-use harness::run::proc::{event, node_args, request, Monotonic};
-use harness::run::world::{ChordWorld, Traffic};
-use node_core::{sim_addr, sim_index};
+use harness::run::proc::{Line, Monotonic, NodeProc, Request};
+use harness::run::world::{Host, Traffic};
+use node_core::sim_addr;
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::process::Command;
 use std::time::Duration;
 
-/// Chord nodes as local processes.
-pub struct LoopbackChord {
-    start: Monotonic,
-    args: Vec<String>,
-    slots: Vec<Option<NodeProcess>>,
+/// Longest wait for a process to say where it listens.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Loopback node processes of kind `K`, in slots `0..n`.
+pub struct LoopbackHost<K: Kind> {
+    clock: Monotonic,
+    config: String,
+    slots: Vec<Option<NodeProc>>,
     applied: BTreeMap<u64, Vec<u32>>,
     next_applied: u64,
+    kind: PhantomData<K>,
 }
 
-impl LoopbackChord {
-    /// `n` idle processes configured like `cfg`.
-    pub fn new(n: u32, cfg: &chord::Config) -> LoopbackChord {
-        let mut args = node_args(cfg);
-        args.insert(0, "--idle".into());
-        let mut w = LoopbackChord {
-            start: Monotonic::start(),
-            args,
+impl<K: Kind> LoopbackHost<K> {
+    /// `n` idle processes configured with `cfg`.
+    pub fn new(n: u32, cfg: &K::Config) -> Self {
+        let mut w = LoopbackHost {
+            clock: Monotonic::start(),
+            config: serde_json::to_string(cfg).expect("a config serialises"),
             slots: Vec::new(),
             applied: BTreeMap::new(),
             next_applied: 0,
+            kind: PhantomData,
         };
         w.slots = (0..n).map(|slot| Some(w.spawn(slot))).collect();
-        w.start = Monotonic::start();
+        w.clock.reset();
         w
     }
 
-    fn spawn(&self, slot: u32) -> NodeProcess {
-        let mut args = self.args.clone();
-        args.extend([
-            "--id-addr".into(),
-            sim_addr(slot).to_string(),
-            "--seed".into(),
-            slot.to_string(),
-        ]);
-        NodeProcess::spawn(&args)
-    }
-
-    fn elapsed_us(&self) -> u64 {
-        self.start.now_us()
+    fn spawn(&self, slot: u32) -> NodeProc {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness-node"));
+        cmd.args(["node", K::NAME, "--idle", "--listen", "127.0.0.1:0"])
+            .args(["--id-addr", &sim_addr(slot).to_string()])
+            .args(["--seed", &slot.to_string()])
+            .args(["--config", &self.config]);
+        let mut p = NodeProc::spawn(cmd, self.clock.clone()).expect("start harness-node");
+        p.wait_listening(PATIENCE).expect("a listening line");
+        p
     }
 
     fn restart(&mut self, slots: &[u32]) {
@@ -67,7 +67,7 @@ impl LoopbackChord {
     }
 }
 
-impl FaultBackend for LoopbackChord {
+impl<K: Kind> FaultBackend for LoopbackHost<K> {
     fn apply(&mut self, fault: &Fault) -> Result<Applied, Refused> {
         let nodes = match fault {
             Fault::Crash { nodes } => {
@@ -110,39 +110,50 @@ impl FaultBackend for LoopbackChord {
     }
 }
 
-impl ChordWorld for LoopbackChord {
+impl<K: Kind> Host<K> for LoopbackHost<K> {
     fn name(&self) -> &'static str {
         "loopback"
     }
 
     fn advance_to(&mut self, t_us: u64, book: &mut Book) {
+        let mut ready = Vec::new();
         loop {
-            let now_us = self.elapsed_us();
             for (slot, p) in self.slots.iter_mut().enumerate() {
-                for v in p.as_mut().map(NodeProcess::ready).unwrap_or_default() {
-                    if let Some(e) = event(&v) {
-                        book.on_event(now_us, slot as u32, e);
+                for (t, text) in p.as_mut().map(NodeProc::ready).unwrap_or_default() {
+                    if let Some(Line::Report(r)) = Line::<K::View>::parse(&text) {
+                        ready.push((t.min(t_us), slot as u32, r));
                     }
                 }
             }
-            let now_us = self.elapsed_us();
+            let now_us = self.clock.now_us();
             if now_us >= t_us {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_micros((t_us - now_us).min(5_000)));
         }
+        ready.sort_by_key(|(t, slot, _)| (*t, *slot));
+        for (t, slot, r) in ready {
+            book.on_report(t, slot, r);
+        }
     }
 
-    fn command(&mut self, slot: u32, cmd: Command) {
-        let addr_of = |via| {
-            let v = sim_index(via)?;
-            self.slots.get(v as usize)?.as_ref().map(|p| p.addr)
-        };
-        let Some(line) = request(cmd, addr_of) else {
-            return;
+    fn input(&mut self, slot: u32, input: Input) {
+        let request = match input {
+            Input::Start { via } => {
+                let via = match via {
+                    None => None,
+                    Some(v) => match self.slots.get(v as usize).and_then(Option::as_ref) {
+                        Some(p) => p.addr,
+                        None => return,
+                    },
+                };
+                Request::Start { via }
+            }
+            Input::Call { op, call } => Request::Call { req: op, call },
+            Input::Leave => Request::Leave,
         };
         if let Some(p) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) {
-            p.send(line);
+            p.send(&request);
         }
     }
 
@@ -154,7 +165,7 @@ impl ChordWorld for LoopbackChord {
         self.restart(&[slot]);
     }
 
-    fn health(&mut self, _replicas: usize) -> Option<Health> {
+    fn views(&mut self) -> Option<Vec<K::View>> {
         None
     }
 

@@ -1,9 +1,10 @@
-//! [`NodeProcess`]: one `harness-node node chord` process on loopback, spoken to in JSON
-//! lines (a [`NodeProc`] that knows its address and id). Dropping it kills the process and
-//! waits for it, also when a test panics.
+//! [`NodeProcess`]: one `harness-node node chord` process on loopback, spoken to in typed
+//! JSON lines (a [`NodeProc`] that knows its address and identity). Dropping it kills the
+//! process and waits for it, also when a test panics.
 
-use harness::run::proc::{Monotonic, NodeProc};
-use serde_json::{json, Value};
+use checkers::Bytes;
+use harness::kinds::chord::ChordView;
+use harness::run::proc::{Line, Meta, Monotonic, NodeProc, Request};
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
@@ -11,13 +12,16 @@ use std::time::Duration;
 /// Longest a test waits for one expected line before it fails.
 pub const GUARD: Duration = Duration::from_secs(30);
 
+/// One output line of a Chord node process.
+pub type ChordLine = Line<ChordView>;
+
 /// A running node process.
 pub struct NodeProcess {
     proc: NodeProc,
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Its identifier (hex).
-    pub id: String,
+    /// Its identifier.
+    pub id: Bytes,
 }
 
 impl NodeProcess {
@@ -29,31 +33,32 @@ impl NodeProcess {
             .args(args);
         let mut proc = NodeProc::spawn(cmd, Monotonic::start()).expect("start harness-node");
         let addr = proc.wait_listening(GUARD).expect("listening addr");
-        let mut p = NodeProcess {
-            proc,
-            addr,
-            id: String::new(),
-        };
-        p.id = p.state()["id"].as_str().expect("state id").to_string();
-        p
+        let id = proc.id.clone().expect("listening id");
+        NodeProcess { proc, addr, id }
     }
 
     /// Send one request line (ignored if the process is gone).
-    pub fn send(&mut self, v: Value) {
-        self.proc.send(&v);
+    pub fn send(&mut self, r: Request) {
+        self.proc.send(&r);
     }
 
-    /// Every line already printed.
-    pub fn ready(&mut self) -> Vec<Value> {
-        self.proc.ready().into_iter().map(|(_, v)| v).collect()
+    /// Every line already printed, parsed (lines of no known shape are skipped).
+    pub fn ready(&mut self) -> Vec<ChordLine> {
+        self.proc
+            .ready()
+            .into_iter()
+            .filter_map(|(_, text)| Line::parse(&text))
+            .collect()
     }
 
     /// Skip lines until one satisfies `want`; panics after [`GUARD`].
-    pub fn expect(&self, want: impl Fn(&Value) -> bool) -> Value {
+    pub fn expect(&mut self, want: impl Fn(&ChordLine) -> bool) -> ChordLine {
         loop {
             match self.proc.next(GUARD) {
-                Some((_, v)) if want(&v) => return v,
-                Some(_) => {}
+                Some((_, text)) => match Line::parse(&text) {
+                    Some(line) if want(&line) => return line,
+                    _ => {}
+                },
                 None => panic!(
                     "node {} printed no expected line within {GUARD:?}",
                     self.addr
@@ -62,10 +67,13 @@ impl NodeProcess {
         }
     }
 
-    /// Ask for and return the node's `state` line.
-    pub fn state(&mut self) -> Value {
-        self.send(json!({"op": "state"}));
-        self.expect(|v| v["event"] == "state")
+    /// Ask for and return the node's state.
+    pub fn state(&mut self) -> ChordView {
+        self.send(Request::State);
+        match self.expect(|l| matches!(l, Line::Meta(Meta::State { .. }))) {
+            Line::Meta(Meta::State { view }) => view,
+            other => panic!("not a state line: {other:?}"),
+        }
     }
 
     /// Kill the process and wait for it.

@@ -1,6 +1,6 @@
 //! Verdicts the conformance tests compute from a history beside the scenario's checks.
 
-use harness::history::{OpKind, Record};
+use checkers::{Bytes, Call, Record, Ret};
 use std::collections::BTreeMap;
 
 /// How the gets of a history fared against the puts acknowledged before them.
@@ -18,31 +18,28 @@ impl Retrieval {
         self.gets > 0 && self.found == self.gets
     }
 }
-
 /// Judge every get in `records` against the puts acknowledged before it.
 pub fn retrieval(records: &[Record]) -> Retrieval {
-    let mut invoked: BTreeMap<u64, (OpKind, String, Option<String>)> = BTreeMap::new();
-    let mut acked: BTreeMap<String, String> = BTreeMap::new();
-    let mut expect: BTreeMap<u64, String> = BTreeMap::new();
+    let mut invoked: BTreeMap<u64, Call> = BTreeMap::new();
+    let mut acked: BTreeMap<Bytes, Bytes> = BTreeMap::new();
+    let mut expect: BTreeMap<u64, Bytes> = BTreeMap::new();
     let mut r = Retrieval::default();
     for rec in records {
         match rec {
-            Record::Invoke {
-                op, f, key, value, ..
-            } => {
-                if *f == OpKind::Get {
+            Record::Invoke { op, call, .. } => {
+                if let Call::Get { key } = call {
                     if let Some(v) = acked.get(key) {
                         expect.insert(*op, v.clone());
                         r.gets += 1;
                     }
                 }
-                invoked.insert(*op, (*f, key.clone(), value.clone()));
+                invoked.insert(*op, call.clone());
             }
-            Record::Ok { op, value, .. } => match invoked.get(op) {
-                Some((OpKind::Put, key, Some(v))) => {
-                    acked.insert(key.clone(), v.clone());
+            Record::Ok { op, ret, .. } => match (invoked.get(op), ret) {
+                (Some(Call::Put { key, value }), _) => {
+                    acked.insert(key.clone(), value.clone());
                 }
-                Some((OpKind::Get, _, _)) => {
+                (Some(Call::Get { .. }), Ret::Get { value, .. }) => {
                     let right = expect
                         .get(op)
                         .is_some_and(|want| value.as_ref() == Some(want));

@@ -6,7 +6,8 @@
 //! put a process of ours on every path and change what is measured. Latency scenarios run
 //! in `sim` and `turmoil`; here links have the kernel's own (sub-millisecond) delay.
 
-use super::{NetnsChord, NAME};
+use super::{NetnsHost, NAME};
+use crate::kind::Kind;
 use crate::scenario::{Fault as SFault, Latency, Scenario};
 use faults::{Applied, Fault, FaultBackend, Refused};
 use netns::topology::set_stopped;
@@ -51,7 +52,7 @@ pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
     }
 }
 
-impl NetnsChord {
+impl<K: Kind> NetnsHost<K> {
     /// The scenario's network-wide loss and bandwidth, for the whole run.
     pub(super) fn apply_network(&mut self, s: &Scenario) -> Result<(), Refused> {
         check_supported(s)?;
@@ -125,7 +126,7 @@ fn pairs(from: &[u32], to: &[u32]) -> Vec<(u32, u32)> {
         .collect()
 }
 
-impl FaultBackend for NetnsChord {
+impl<K: Kind> FaultBackend for NetnsHost<K> {
     fn apply(&mut self, fault: &Fault) -> Result<Applied, Refused> {
         let n = self.procs.len() as u32;
         let undo = match fault {

@@ -2,8 +2,9 @@
 //! (`links`), the drivers' inputs (pause, clock skew) or turmoil's crash and bounce, and
 //! undone exactly when healed.
 
-use super::super::world::ChordWorld;
-use super::{draws, TurmoilChord, CORE_DRAWS, NAME};
+use super::super::world::Host;
+use super::{draws, TurmoilHost, CORE_DRAWS, NAME};
+use crate::kind::Kind;
 use crate::scenario::Scenario;
 use faults::{Applied, CutId, Fault, FaultBackend, LinkEffect, LinkRule, NodeSet, Refused};
 use node_core::sim_addr;
@@ -31,7 +32,7 @@ pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
     }
 }
 
-impl TurmoilChord {
+impl<K: Kind> TurmoilHost<K> {
     fn crash(&mut self, slot: u32) {
         if !self.is_up(slot) {
             return;
@@ -51,7 +52,9 @@ impl TurmoilChord {
             }
             let s = &self.slots[slot as usize];
             let rng = draws(self.seed, slot, s.incarnation, CORE_DRAWS);
-            let core = s.core.borrow().clone().restarted(rng);
+            let durable = K::durable(&s.core.borrow());
+            let a = sim_addr(slot);
+            let core = K::build(&self.cfg, a, a, rng, Some(durable));
             self.bounce(slot, core);
         }
     }
@@ -117,7 +120,7 @@ fn refuse(fault: &'static str, why: &str) -> Refused {
     }
 }
 
-impl FaultBackend for TurmoilChord {
+impl<K: Kind> FaultBackend for TurmoilHost<K> {
     fn apply(&mut self, fault: &Fault) -> Result<Applied, Refused> {
         let n = self.slots.len() as u32;
         let undo = match fault {

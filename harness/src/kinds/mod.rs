@@ -1,0 +1,3 @@
+//! The node-kind adapters, one module per protocol (see [`Kind`](crate::kind::Kind)).
+
+pub mod chord;
