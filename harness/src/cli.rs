@@ -43,6 +43,10 @@ pub enum Cmd {
     Validate {
         /// The scenario file.
         file: PathBuf,
+        /// World it is meant for (overrides the scenario's): what that world cannot do is
+        /// refused here, as `run` would.
+        #[arg(long, value_enum)]
+        world: Option<WorldArg>,
     },
     /// Run the scenario's cluster and workload under generated fault schedules; shrink the
     /// first failure and write it as a scenario that `harness run` replays.
@@ -61,6 +65,11 @@ pub enum Cmd {
         /// Fault kinds to generate: a comma list of partition, crash, drop, latency, pause.
         #[arg(long, default_value = "partition,crash,drop,latency,pause", value_parser = faults::Kinds::parse)]
         faults: faults::Kinds,
+        /// Where generated faults apply and heal, e.g. `20s..90s` (default: after warm-up,
+        /// ending before the `converge` bound or a quarter of the run, and before any check's
+        /// `from:`).
+        #[arg(long, value_parser = crate::fuzz::Window::parse)]
+        window: Option<crate::fuzz::Window>,
     },
     /// Reproduce a published experiment (see `harness experiment massive-failure --help`).
     Experiment {
@@ -139,14 +148,15 @@ fn dispatch() -> i32 {
             out,
         } => run_cmd(&file, seed, world.map(World::from), out.as_deref()),
         Cmd::Check { dir } => check_cmd(&dir),
-        Cmd::Validate { file } => validate_cmd(&file),
+        Cmd::Validate { file, world } => validate_cmd(&file, world.map(World::from)),
         Cmd::FuzzFaults {
             file,
             cases,
             seed,
             out,
             faults,
-        } => fuzz_cmd(&file, cases, faults, seed, &out),
+            window,
+        } => fuzz_cmd(&file, cases, faults, window, seed, &out),
         Cmd::Experiment { which } => crate::experiment::main(&which),
         Cmd::Node(args) => crate::node_cmd::main(args),
         Cmd::Netns { what } => netns_cmd(what),
@@ -171,12 +181,7 @@ fn fresh_seed() -> u64 {
 
 fn print_verdicts(verdicts: &[Verdict]) {
     for v in verdicts {
-        println!(
-            "{} {}: {}",
-            if v.passed { "PASS" } else { "FAIL" },
-            v.check,
-            v.detail
-        );
+        println!("{} {}: {}", v.word(), v.check, v.detail);
     }
 }
 
@@ -185,9 +190,13 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
         Ok(s) => s,
         Err(code) => return code,
     };
+    let world = world.unwrap_or(s.world);
+    if let Err(e) = run::validate(&s, world) {
+        eprintln!("{}: {e}", file.display());
+        return e.exit_code();
+    }
     let seed = seed.or(s.seed).unwrap_or_else(fresh_seed);
     println!("SEED={seed}");
-    let world = world.unwrap_or(s.world);
     let outcome = match run::run(&s, world, seed) {
         Ok(o) => o,
         Err(e) => {
@@ -217,17 +226,29 @@ fn check_cmd(dir: &Path) -> i32 {
             return 64;
         }
     };
-    let verdicts = evaluate(&s.checks, &records);
+    if let Err(why) = run::matches_history(&s, &records) {
+        eprintln!(
+            "{}: the scenario does not match the recorded history: {why}",
+            dir.join("scenario.yaml").display()
+        );
+        return Exit::Usage.code();
+    }
+    let verdicts = evaluate(&s.checks, &records, s.duration.as_us());
+    let code = exit_code(&verdicts);
+    if let Err(e) = output::rewrite_summary(dir, &s, &records, &verdicts, code) {
+        eprintln!("{e}");
+        return e.exit_code();
+    }
     print_verdicts(&verdicts);
-    exit_code(&verdicts)
+    code
 }
 
-fn validate_cmd(file: &Path) -> i32 {
+fn validate_cmd(file: &Path, world: Option<World>) -> i32 {
     let s = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match run::validate(&s, s.world) {
+    match run::validate(&s, world.unwrap_or(s.world)) {
         Ok(()) => {
             println!(
                 "{}: ok ({} {} nodes, {} workload items, {} faults, {} checks)",
@@ -247,14 +268,21 @@ fn validate_cmd(file: &Path) -> i32 {
     }
 }
 
-fn fuzz_cmd(file: &Path, cases: u32, kinds: faults::Kinds, seed: Option<u64>, out: &Path) -> i32 {
+fn fuzz_cmd(
+    file: &Path,
+    cases: u32,
+    kinds: faults::Kinds,
+    window: Option<crate::fuzz::Window>,
+    seed: Option<u64>,
+    out: &Path,
+) -> i32 {
     let s = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let seed = seed.or(s.seed).unwrap_or(0);
     println!("SEED={seed}");
-    match crate::fuzz::fuzz(&s, cases, kinds, seed, out) {
+    match crate::fuzz::fuzz(&s, cases, kinds, window, seed, out) {
         Ok(None) => {
             println!("no failure in {cases} generated schedules");
             0
@@ -264,6 +292,9 @@ fn fuzz_cmd(file: &Path, cases: u32, kinds: faults::Kinds, seed: Option<u64>, ou
                 "failure found; minimal schedule ({} faults):",
                 found.scenario.faults.len()
             );
+            for f in &found.scenario.faults {
+                println!("  - {}", crate::run::driver::describe(f));
+            }
             print_verdicts(&found.verdicts);
             println!("replay: harness run {}", found.path.display());
             found.exit_code

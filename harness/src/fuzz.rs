@@ -5,8 +5,8 @@
 use crate::check::Verdict;
 use crate::run::{self, timeline::JOIN_GAP, RunError};
 use crate::scenario::{
-    self, Crash, CrashTarget, Dur, FaultAt, NodeName, NodeRef, OneWay, Partition, Probability,
-    Scenario, World,
+    self, Check, Crash, CrashTarget, Dur, FaultAt, NodeName, NodeRef, OneWay, Partition,
+    Probability, Scenario, World,
 };
 use faults::{schedules, Bounds, Fault, Kinds, Schedule, Shape};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -115,17 +115,98 @@ fn partition(s: &mut Scenario, i: usize, shape: &Shape) -> Partition {
     }
 }
 
-/// Where generated faults may fall: after the cluster has formed, before the run ends.
-pub fn bounds(s: &Scenario, max_faults: usize, kinds: Kinds) -> Bounds {
-    let formed = JOIN_GAP * s.cluster.nodes.get() + Duration::from_secs(5);
-    let end = s.duration.get();
-    Bounds {
+/// Where generated faults may fall, apply and heal: `[start, end)` of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Earliest apply.
+    pub start: Duration,
+    /// Latest heal.
+    pub end: Duration,
+}
+
+impl Window {
+    /// Parse `20s..90s`.
+    pub fn parse(text: &str) -> Result<Window, String> {
+        let (a, b) = text
+            .split_once("..")
+            .ok_or_else(|| format!("expected a window like `20s..90s`, found {text:?}"))?;
+        let at = |t: &str| {
+            Dur::parse(t)
+                .map(|d| d.get())
+                .ok_or_else(|| format!("expected a duration like \"20s\", found {t:?}"))
+        };
+        let (start, end) = (at(a)?, at(b)?);
+        match start < end {
+            true => Ok(Window { start, end }),
+            false => Err(format!("the window {text} is empty")),
+        }
+    }
+
+    /// The default for `s`: after warm-up (every node started, then a quarter of the run at
+    /// least 10 s), and ending early enough for the system to recover before the run ends
+    /// (the `converge` bound, at least a quarter of the run) and before any check's `from:`.
+    pub fn default_for(s: &Scenario) -> Window {
+        let end_of_run = s.duration.get();
+        let formed = JOIN_GAP * s.cluster.nodes.get();
+        let start = (formed + Duration::from_secs(10)).max(end_of_run / 5);
+        let recover = s
+            .checks
+            .iter()
+            .filter_map(|c| match c {
+                Check::Converge { within } => Some(within.get()),
+                _ => None,
+            })
+            .max()
+            .unwrap_or_default()
+            .max(end_of_run / 4);
+        let end = end_of_run.saturating_sub(recover);
+        let end = checks_from(s).map_or(end, |from| end.min(from));
+        Window { start, end }
+    }
+}
+
+/// The earliest `from:` of the scenario's checks.
+fn checks_from(s: &Scenario) -> Option<Duration> {
+    s.checks
+        .iter()
+        .filter_map(|c| match c {
+            Check::LookupCorrect { from: Some(f), .. } => Some(f.get()),
+            _ => None,
+        })
+        .min()
+}
+
+/// The generator's bounds for `s` in `window`; refused when the window is empty or
+/// reaches into a check's `from:` window (faults there would be judged while they act).
+pub fn bounds(
+    s: &Scenario,
+    window: Window,
+    max_faults: usize,
+    kinds: Kinds,
+) -> Result<Bounds, RunError> {
+    if let Some(from) = checks_from(s).filter(|f| window.end > *f) {
+        return Err(RunError::Unsupported(format!(
+            "the fault window ends at {:.1}s, after a check's `from: {}`: faults would still act \
+             while that check judges; end the window by then",
+            window.end.as_secs_f64(),
+            dur(from)
+        )));
+    }
+    if window.start >= window.end || window.end > s.duration.get() {
+        return Err(RunError::Unsupported(format!(
+            "the fault window {:.1}s..{:.1}s must be non-empty and inside the run (duration {})",
+            window.start.as_secs_f64(),
+            window.end.as_secs_f64(),
+            s.duration
+        )));
+    }
+    Ok(Bounds {
         nodes: s.cluster.nodes.get(),
-        start: formed.min(end / 2),
-        end,
+        start: window.start,
+        end: window.end,
         max_faults,
         kinds,
-    }
+    })
 }
 
 /// Fuzz `base` with `cases` schedules of `kinds` (seeded by `seed`); write a minimal failure to `out`.
@@ -133,10 +214,12 @@ pub fn fuzz(
     base: &Scenario,
     cases: u32,
     kinds: Kinds,
+    window: Option<Window>,
     seed: u64,
     out: &Path,
 ) -> Result<Option<Found>, RunError> {
     run::validate(base, World::Sim)?;
+    let bounds = bounds(base, window.unwrap_or(Window::default_for(base)), 6, kinds)?;
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
     let config = Config {
@@ -147,7 +230,7 @@ pub fn fuzz(
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &key));
-    let result = runner.run(&schedules(bounds(base, 6, kinds)), |schedule| {
+    let result = runner.run(&schedules(bounds), |schedule| {
         let s = with_schedule(base, &schedule);
         let outcome =
             run::run(&s, World::Sim, seed).map_err(|e| TestCaseError::reject(e.to_string()))?;
@@ -182,4 +265,50 @@ pub fn fuzz(
         scenario,
         path,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse;
+
+    fn scenario(checks: &str) -> Scenario {
+        let text = format!(
+            "name: w\nduration: 120s\ncluster: {{ kind: chord, nodes: 64 }}\nchecks:\n{checks}"
+        );
+        parse(&text, "w.yaml").expect("valid")
+    }
+
+    #[test]
+    fn generated_faults_keep_clear_of_warm_up_the_run_s_end_and_checks_from() {
+        let s = scenario("  - converge: { within: 40s }\n");
+        let w = Window::default_for(&s);
+        assert_eq!(
+            (w.start, w.end),
+            (Duration::from_secs(24), Duration::from_secs(80))
+        );
+        let s = scenario("  - lookup_correct: { min_success: 1.0, from: 60s }\n");
+        let w = Window::default_for(&s);
+        assert_eq!(w.end, Duration::from_secs(60));
+        let late = Window {
+            start: Duration::from_secs(30),
+            end: Duration::from_secs(70),
+        };
+        let err = bounds(&s, late, 6, Kinds::ALL).expect_err("overlaps from:");
+        assert!(
+            err.to_string().contains("after a check's `from: 1m`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_window_parses_and_an_empty_one_is_refused() {
+        let w = Window::parse("20s..90s").expect("window");
+        assert_eq!(
+            (w.start, w.end),
+            (Duration::from_secs(20), Duration::from_secs(90))
+        );
+        assert!(Window::parse("90s..20s").is_err());
+        assert!(Window::parse("20s").is_err());
+    }
 }

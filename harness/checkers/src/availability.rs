@@ -190,7 +190,10 @@ fn side_word(side: Side) -> &'static str {
     }
 }
 
-/// The `availability` verdict: at least `min` of the operations on `side` succeeded.
+/// The `availability` verdict: at least `min` of the operations on `side` succeeded (an
+/// operation counts as available when it completes with `ok`, whatever it answered: CAP's
+/// sense; correctness checks judge the answers). No operation on `side` during a partition
+/// is inconclusive.
 ///
 /// Its kind is liveness (exit 2): an unavailable side answers nothing wrong, it only
 /// fails to answer, as a ring that never converges does.
@@ -209,18 +212,22 @@ pub fn verdict(a: &Availability, min: f64, side: Side) -> Verdict {
         })
         .collect();
     let word = side_word(side);
-    let judged = a.judged(side).fraction();
-    parts.push(match judged {
-        Some(f) => format!("judged {word}: {f:.3} (min {})", min),
-        None if a.sides.is_empty() => "no operations during partitions".to_string(),
-        None => format!("no operations on the {word} side during partitions"),
-    });
-    Verdict {
-        check: "availability".to_string(),
-        kind: Property::Liveness,
-        passed: judged.is_none_or(|f| f >= min),
-        detail: parts.join("; "),
-    }
+    let Some(judged) = a.judged(side).fraction() else {
+        parts.push(match a.sides.is_empty() {
+            true => "nothing to judge: no operations during partitions".to_string(),
+            false => {
+                format!("nothing to judge: no operations on the {word} side during partitions")
+            }
+        });
+        return Verdict::inconclusive("availability", Property::Liveness, parts.join("; "));
+    };
+    parts.push(format!("judged {word}: {judged:.3} (min {min})"));
+    Verdict::judged(
+        "availability",
+        Property::Liveness,
+        judged >= min,
+        parts.join("; "),
+    )
 }
 
 #[cfg(test)]
@@ -350,7 +357,7 @@ mod tests {
     }
 
     #[test]
-    fn no_operations_during_a_partition_pass_and_say_so() {
+    fn no_operations_during_a_partition_are_inconclusive_not_a_pass() {
         let h = vec![
             invoke(1, 1, 0),
             fault(2, "apply", 0, halves()),
@@ -359,14 +366,17 @@ mod tests {
             invoke(5, 2, 0),
         ];
         let v = verdict(&availability(&h), p(1.0), Side::All);
-        assert!(v.passed, "{v:?}");
-        assert_eq!(v.detail, "no operations during partitions");
+        assert!(!v.passed && v.inconclusive, "{v:?}");
+        assert_eq!(
+            v.detail,
+            "nothing to judge: no operations during partitions"
+        );
         let h = vec![fault(0, "apply", 0, halves()), invoke(1, 1, 0)];
         let v = verdict(&availability(&h), p(0.9), Side::Minority);
-        assert!(v.passed, "{v:?}");
+        assert!(!v.passed && v.inconclusive, "{v:?}");
         assert!(v
             .detail
-            .ends_with("no operations on the minority side during partitions"));
+            .ends_with("nothing to judge: no operations on the minority side during partitions"));
     }
 
     #[test]

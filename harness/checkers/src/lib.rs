@@ -8,7 +8,9 @@
 //! - [`converge`]: the system is healthy again within a bound after the last change.
 //!
 //! A verdict states one kind of property — correctness or liveness — and the exit code
-//! says which failed.
+//! says which failed. A check with nothing to judge (no operation in its window, a run that
+//! ended before its bound) is inconclusive: it does not pass, and has an exit code of its
+//! own.
 
 pub mod availability;
 mod bytes;
@@ -42,16 +44,59 @@ pub struct Verdict {
     pub passed: bool,
     /// One line a person can read.
     pub detail: String,
+    /// It had nothing to judge, so it neither passed nor failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inconclusive: bool,
 }
 
-/// Exit code for a set of verdicts: 0 all pass, 1 a correctness check failed, 2 only
-/// liveness failed.
+impl Verdict {
+    /// A check that judged something: it `passed` or not.
+    pub fn judged(check: &str, kind: Property, passed: bool, detail: String) -> Verdict {
+        Verdict {
+            check: check.to_string(),
+            kind,
+            passed,
+            detail,
+            inconclusive: false,
+        }
+    }
+
+    /// A check with nothing to judge; `detail` says why.
+    pub fn inconclusive(check: &str, kind: Property, detail: String) -> Verdict {
+        Verdict {
+            check: check.to_string(),
+            kind,
+            passed: false,
+            detail,
+            inconclusive: true,
+        }
+    }
+
+    /// `PASS`, `FAIL` or `INCONCLUSIVE`.
+    pub fn word(&self) -> &'static str {
+        match (self.passed, self.inconclusive) {
+            (true, _) => "PASS",
+            (false, true) => "INCONCLUSIVE",
+            (false, false) => "FAIL",
+        }
+    }
+}
+
+/// Exit code for a set of verdicts: 0 all pass, 1 a correctness check failed, 2 a
+/// liveness check failed (and no correctness check), 4 none failed but one had nothing to
+/// judge.
 pub fn exit_code(verdicts: &[Verdict]) -> i32 {
-    let failed = |k: Property| verdicts.iter().any(|v| !v.passed && v.kind == k);
+    let failed = |k: Property| {
+        verdicts
+            .iter()
+            .any(|v| !v.passed && !v.inconclusive && v.kind == k)
+    };
     if failed(Property::Correctness) {
         1
     } else if failed(Property::Liveness) {
         2
+    } else if verdicts.iter().any(|v| v.inconclusive) {
+        4
     } else {
         0
     }
@@ -62,12 +107,7 @@ mod tests {
     use super::*;
 
     fn v(kind: Property, passed: bool) -> Verdict {
-        Verdict {
-            check: "x".into(),
-            kind,
-            passed,
-            detail: String::new(),
-        }
+        Verdict::judged("x", kind, passed, String::new())
     }
 
     #[test]

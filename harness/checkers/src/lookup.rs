@@ -19,7 +19,8 @@ pub struct LookupStats {
     pub failed: usize,
     /// Outcome unknown (`info`, or never completed before the run ended).
     pub unknown: usize,
-    /// Mean nodes that answered, over answered lookups.
+    /// Mean nodes that answered, over correctly answered lookups (a wrong answer's path
+    /// says nothing about routing to the right node).
     pub mean_hops: f64,
     /// Mean timeouts per lookup, over answered and failed lookups.
     pub mean_timeouts: f64,
@@ -77,12 +78,14 @@ pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
             }
             Record::Ok { op, ret, .. } => {
                 if let Some((_, ok)) = open.remove(op) {
+                    let (h, t) = ret.cost();
                     match ret {
-                        Ret::Lookup { answer, .. } if ok.contains(answer) => s.correct += 1,
+                        Ret::Lookup { answer, .. } if ok.contains(answer) => {
+                            s.correct += 1;
+                            hops += u64::from(h);
+                        }
                         _ => s.wrong += 1,
                     }
-                    let (h, t) = ret.cost();
-                    hops += u64::from(h);
                     timeouts += u64::from(t);
                     s.answered += 1;
                     ended += 1;
@@ -101,7 +104,7 @@ pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
     }
     s.unknown += open.len();
     let mean = |sum: u64, n: u64| if n == 0 { 0.0 } else { sum as f64 / n as f64 };
-    s.mean_hops = mean(hops, s.answered as u64);
+    s.mean_hops = mean(hops, s.correct as u64);
     s.mean_timeouts = mean(timeouts, ended);
     s
 }
@@ -176,7 +179,10 @@ mod tests {
             (s.total, s.correct, s.wrong, s.failed, s.unknown),
             (6, 2, 1, 1, 2)
         );
-        assert!((s.mean_hops - 2.0).abs() < 1e-9);
+        assert!(
+            (s.mean_hops - 2.5).abs() < 1e-9,
+            "over the two correct answers: {s:?}"
+        );
         assert!((s.mean_timeouts - 0.5).abs() < 1e-9);
         assert_eq!(s.success_rate(), Some(2.0 / 6.0));
     }
@@ -212,5 +218,20 @@ mod tests {
         assert_eq!(ground_truth(&m, &id("60")), Some(&id("10")));
         assert_eq!(ground_truth(&m, &id("50")), Some(&id("50")));
         assert_eq!(ground_truth(&BTreeSet::new(), &id("01")), None);
+    }
+
+    #[test]
+    fn wrong_answers_are_not_averaged_into_path_length() {
+        let h = vec![
+            member(0, "10", true),
+            member(0, "50", true),
+            invoke(1, 1, "40"),
+            ok(2, 1, "50", 2),
+            invoke(3, 2, "40"),
+            ok(4, 2, "10", 9),
+        ];
+        let s = lookup_stats(&h);
+        assert_eq!((s.correct, s.wrong, s.answered), (1, 1, 2));
+        assert!((s.mean_hops - 2.0).abs() < 1e-9, "{s:?}");
     }
 }

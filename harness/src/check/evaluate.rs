@@ -1,92 +1,139 @@
 //! Turn a scenario's `checks:` into verdicts over a recorded history.
 
-use crate::scenario::Check;
+use crate::run::timeline::PROBE_EVERY;
+use crate::scenario::{Check, Dur};
 use checkers::availability::{availability, verdict as availability_verdict};
 use checkers::converge::convergence;
-use checkers::lookup::{lookup_stats, lookup_stats_from};
+use checkers::lookup::{lookup_stats, lookup_stats_from, LookupStats};
 use checkers::{Property, Record, Verdict};
 
-/// Can `check` judge a history of a kind whose checks are `applicable`?
-pub fn applies(check: &Check, applicable: &[&str]) -> bool {
-    applicable.contains(&check.name())
-}
-
-/// Judge `records` against every check in `checks`.
-pub fn evaluate(checks: &[Check], records: &[Record]) -> Vec<Verdict> {
+/// Judge `records` of a run that ended at `end_us` against every check in `checks`.
+pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdict> {
     let stats = lookup_stats(records);
     checks
         .iter()
         .map(|check| {
-            let name = check.name().to_string();
+            let name = check.name();
             match check {
                 Check::LookupCorrect { min_success, from } => {
-                    let (judged, scope) = match from {
-                        Some(f) => (lookup_stats_from(records, f.as_us()), format!(" invoked at or after {f}")),
-                        None => (stats.clone(), String::new()),
-                    };
-                    let Some(rate) = judged.success_rate() else {
-                        return Verdict {
-                            check: name,
-                            kind: Property::Correctness,
-                            passed: false,
-                            detail: format!("no lookups{scope} to judge: 0 of 0 (a check with nothing to judge fails)"),
-                        };
-                    };
-                    Verdict {
-                        check: name,
-                        kind: Property::Correctness,
-                        passed: rate >= min_success.get(),
-                        detail: format!(
-                            "{} of {} lookups{scope} correct ({:.4}; need {}); {} wrong, {} failed, {} unfinished",
-                            judged.correct,
-                            judged.total,
-                            rate,
-                            min_success.get(),
-                            judged.wrong,
-                            judged.failed,
-                            judged.unknown
-                        ),
-                    }
+                    lookup_correct(records, &stats, min_success.get(), from.as_ref())
                 }
-                Check::PathLength { max_mean_hops } => Verdict {
-                    check: name,
-                    kind: Property::Correctness,
-                    passed: stats.mean_hops <= *max_mean_hops,
-                    detail: format!("mean path length {:.3} nodes (max {max_mean_hops})", stats.mean_hops),
-                },
-                Check::Converge { within } => {
-                    let c = convergence(records);
-                    let took = c.took_us();
-                    Verdict {
-                        check: name,
-                        kind: Property::Liveness,
-                        passed: took.is_some_and(|t| t <= within.as_us()),
-                        detail: match took {
-                            Some(t) => format!(
-                                "healthy {:.3}s after the last change at {:.3}s (bound {within})",
-                                t as f64 / 1e6,
-                                c.quiet_from_us as f64 / 1e6
-                            ),
-                            None => format!("never healthy after the last change at {:.3}s", c.quiet_from_us as f64 / 1e6),
-                        },
-                    }
+                Check::PathLength { max_mean_hops } => path_length(&stats, *max_mean_hops),
+                Check::Converge { within } => converge(records, within, end_us),
+                Check::Availability { min, side } => {
+                    availability_verdict(&availability(records), min.get(), *side)
                 }
-                Check::Availability { min, side } => availability_verdict(&availability(records), min.get(), *side),
-                other => Verdict {
-                    check: name,
-                    kind: Property::Correctness,
-                    passed: false,
-                    detail: format!("`{}` does not apply to this history", other.name()),
-                },
+                other => Verdict::judged(
+                    name,
+                    Property::Correctness,
+                    false,
+                    format!("`{}` does not apply to this history", other.name()),
+                ),
             }
         })
         .collect()
 }
 
+fn lookup_correct(records: &[Record], all: &LookupStats, min: f64, from: Option<&Dur>) -> Verdict {
+    let (judged, scope) = match from {
+        Some(f) => (
+            lookup_stats_from(records, f.as_us()),
+            format!(" invoked at or after {f}"),
+        ),
+        None => (all.clone(), String::new()),
+    };
+    let Some(rate) = judged.success_rate() else {
+        let why = format!("nothing to judge: no lookups{scope}");
+        return Verdict::inconclusive("lookup_correct", Property::Correctness, why);
+    };
+    let detail = format!(
+        "{} of {} lookups{scope} correct ({rate:.4}; need {min}); {} wrong, {} failed, {} unfinished",
+        judged.correct, judged.total, judged.wrong, judged.failed, judged.unknown
+    );
+    Verdict::judged("lookup_correct", Property::Correctness, rate >= min, detail)
+}
+
+fn path_length(stats: &LookupStats, max: f64) -> Verdict {
+    if stats.correct == 0 {
+        let why = "nothing to judge: no lookup was answered correctly".to_string();
+        return Verdict::inconclusive("path_length", Property::Correctness, why);
+    }
+    let detail = format!(
+        "mean path length {:.3} nodes over {} correct lookups (max {max})",
+        stats.mean_hops, stats.correct
+    );
+    Verdict::judged(
+        "path_length",
+        Property::Correctness,
+        stats.mean_hops <= max,
+        detail,
+    )
+}
+
+/// Seconds, to a tenth (probes run every [`PROBE_EVERY`]).
+fn secs(us: u64) -> String {
+    format!("{:.1}s", us as f64 / 1e6)
+}
+
+fn converge(records: &[Record], within: &Dur, end_us: u64) -> Verdict {
+    let c = convergence(records);
+    let quiet = secs(c.quiet_from_us);
+    let period = secs(PROBE_EVERY.as_micros() as u64);
+    let mut detail = match c.took_us() {
+        Some(t) => format!(
+            "healthy {} after the last change at {quiet} (bound {within}; probed every {period})",
+            secs(t)
+        ),
+        None => {
+            let lagging = c.lagging().join(" and ");
+            let lagging = if lagging.is_empty() {
+                "no probe since".to_string()
+            } else {
+                format!("{lagging} did not hold")
+            };
+            format!("not healthy after the last change at {quiet}: {lagging} at the end (bound {within}; probed every {period})")
+        }
+    };
+    if !c.recoveries.is_empty() {
+        let each: Vec<String> = c
+            .recoveries
+            .iter()
+            .map(|r| match r.took_us {
+                Some(t) => format!(
+                    "faults[{}] healed at {}: {}",
+                    r.index,
+                    secs(r.healed_at_us),
+                    secs(t)
+                ),
+                None => format!(
+                    "faults[{}] healed at {}: not healthy before {}",
+                    r.index,
+                    secs(r.healed_at_us),
+                    secs(r.until_us)
+                ),
+            })
+            .collect();
+        detail.push_str(&format!("; recovery after each heal: {}", each.join(", ")));
+    }
+    let bound = within.as_us();
+    match c.took_us() {
+        Some(t) => Verdict::judged("converge", Property::Liveness, t <= bound, detail),
+        None if end_us.saturating_sub(c.quiet_from_us) < bound => Verdict::inconclusive(
+            "converge",
+            Property::Liveness,
+            format!(
+                "the run ended {} after the last change, before the bound: {detail}",
+                secs(end_us.saturating_sub(c.quiet_from_us))
+            ),
+        ),
+        None => Verdict::judged("converge", Property::Liveness, false, detail),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Dur, Probability, Side};
+    use crate::scenario::{Probability, Side};
     use checkers::{Bytes, Call, FaultAction, Ret};
 
     fn id(s: &str) -> Bytes {
@@ -136,7 +183,7 @@ mod tests {
             check(Dur::parse("2s")),
             Check::PathLength { max_mean_hops: 2.0 },
         ];
-        let v = evaluate(&checks, &h);
+        let v = evaluate(&checks, &h, 10_000_000);
         assert!(!v[0].passed, "{v:?}");
         assert!(
             v[0].detail.starts_with("1 of 2 lookups correct"),
@@ -166,24 +213,22 @@ mod tests {
             },
         ];
         let h = vec![invoke(1_000_000, 1), answer(1_100_000, 1, "50")];
-        let v = evaluate(&checks, &h[..0]);
+        let v = evaluate(&checks, &h[..0], 10_000_000);
         assert!(
-            !v[0].passed && v[0].detail.starts_with("no lookups to judge"),
+            v[0].inconclusive && v[0].detail.starts_with("nothing to judge: no lookups"),
             "{v:?}"
         );
-        let v = evaluate(&checks, &h);
-        assert!(!v[1].passed, "{v:?}");
+        let v = evaluate(&checks, &h, 10_000_000);
+        assert!(!v[1].passed && v[1].inconclusive, "{v:?}");
         assert!(v[1].detail.contains("invoked at or after"), "{v:?}");
     }
 
     #[test]
-    fn availability_applies_where_listed_and_is_a_liveness_check() {
+    fn availability_is_a_liveness_check() {
         let check = Check::Availability {
             min: Probability::ONE,
             side: Side::Majority,
         };
-        assert!(applies(&check, &["lookup_correct", "availability"]));
-        assert!(!applies(&check, &["lookup_correct"]));
         let h = vec![
             Record::Fault {
                 t_us: 0,
@@ -194,7 +239,7 @@ mod tests {
             },
             invoke(1, 1),
         ];
-        let v = evaluate(&[check], &h);
+        let v = evaluate(&[check], &h, 10_000_000);
         assert_eq!(
             (v[0].passed, v[0].kind),
             (false, Property::Liveness),

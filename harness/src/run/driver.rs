@@ -25,6 +25,7 @@ struct Driver<'a, K: Kind, W: Host<K>> {
     queue: Timeline,
     applied: BTreeMap<usize, (Applied, Fault)>,
     last_health: Option<crate::kind::Health>,
+    ready: bool,
 }
 
 /// Run `s` in `world` with `cfg`; `seed` draws victims, keys, clients and churn.
@@ -45,6 +46,7 @@ pub fn execute<K: Kind, W: Host<K>>(
         queue: timeline(s),
         applied: BTreeMap::new(),
         last_health: None,
+        ready: false,
     };
     let end = s.duration.as_us();
     while let Some((t_us, action)) = d.queue.pop(end) {
@@ -176,8 +178,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
     }
 
     fn describe(&self, i: usize) -> String {
-        serde_json::to_string(&self.s.faults[i])
-            .unwrap_or_else(|_| self.s.faults[i].fault.key().to_string())
+        describe(&self.s.faults[i])
     }
 
     fn apply(&mut self, t_us: u64, i: usize) -> Result<(), RunError> {
@@ -321,16 +322,37 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
         Ok(())
     }
 
+    /// Probe health. The first healthy probe once every initial node is a member (in a
+    /// world that cannot see inside its nodes: once every initial node is a member) starts
+    /// the workload that waits for readiness.
     fn probe(&mut self, t_us: u64) {
-        let Some(views) = self.world.views() else {
-            return;
+        let healthy = match self.world.views() {
+            Some(views) => {
+                let health = K::health(self.cfg, &views);
+                let healthy = health.values().all(|ok| *ok);
+                if self.last_health.as_ref() != Some(&health) {
+                    self.last_health = Some(health.clone());
+                    self.book.records.push(Record::Probe { t_us, health });
+                }
+                healthy
+            }
+            None => true,
         };
-        let health = K::health(self.cfg, &views);
-        if self.last_health.as_ref() != Some(&health) {
-            self.last_health = Some(health.clone());
-            self.book.records.push(Record::Probe { t_us, health });
+        let formed = self.book.members.len() >= self.s.cluster.nodes.get() as usize;
+        if healthy && formed && !self.ready {
+            self.ready = true;
+            for (item, w) in self.s.workload.iter().enumerate() {
+                if let crate::scenario::Start::Ready(after) = w.at() {
+                    self.queue.push_ops(item, w, t_us + after.as_us());
+                }
+            }
         }
     }
+}
+
+/// A scenario fault as its history records name it.
+pub fn describe(f: &crate::scenario::FaultAt) -> String {
+    serde_json::to_string(f).unwrap_or_else(|_| f.fault.key().to_string())
 }
 
 /// Slots `0..n` grouped into sides: nodes that reach, and are reached by, the same slots
@@ -409,5 +431,44 @@ mod tests {
         let bridge = partition_sides(&Shape::Bridge.cuts(5), 5);
         assert_eq!(bridge, vec![vec![0, 1], vec![2], vec![3, 4]]);
         assert_eq!(partition_sides(&[], 3), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn workload_at_ready_starts_after_every_node_joined_and_the_first_healthy_probe() {
+        let text = "name: r\nduration: 60s\ncluster: { kind: chord, nodes: 32 }\n\
+                    workload:\n  - { op: lookup, count: 50, at: ready + 1s, rate: 10 }\n";
+        let s = parse(text, "r.yaml").expect("valid");
+        let records = crate::run::run(&s, World::Sim, 1)
+            .expect("runs")
+            .execution
+            .records;
+        let joined = records
+            .iter()
+            .filter(|r| matches!(r, Record::Member { up: true, .. }))
+            .map(Record::t_us)
+            .nth(31)
+            .expect("all 32 joined");
+        let healthy = records
+            .iter()
+            .find_map(|r| match r {
+                Record::Probe { t_us, health }
+                    if *t_us >= joined && health.values().all(|h| *h) =>
+                {
+                    Some(*t_us)
+                }
+                _ => None,
+            })
+            .expect("a healthy probe");
+        let first = records
+            .iter()
+            .find(|r| matches!(r, Record::Invoke { .. }))
+            .map(Record::t_us)
+            .expect("lookups ran");
+        assert_eq!(first, healthy + 1_000_000);
+        let invoked = records
+            .iter()
+            .filter(|r| matches!(r, Record::Invoke { .. }))
+            .count();
+        assert_eq!(invoked, 50);
     }
 }

@@ -22,7 +22,7 @@ pub mod timeline;
 pub mod turmoil;
 pub mod world;
 
-use crate::check::evaluate::{applies, evaluate};
+use crate::check::evaluate::evaluate;
 use crate::check::{exit_code, Verdict};
 use crate::exit::Exit;
 use crate::kind::{Kind, Transport};
@@ -94,13 +94,55 @@ pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
 pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
     validate(s, world)?;
     let execution = s.cluster.config.visit(Execute { s, world, seed })?;
-    let verdicts = evaluate(&s.checks, &execution.records);
+    let verdicts = evaluate(&s.checks, &execution.records, s.duration.as_us());
     let exit_code = exit_code(&verdicts);
     Ok(Outcome {
         execution,
         verdicts,
         exit_code,
     })
+}
+
+/// Whether `records` can be the history of `s`: every member's identity is the one the
+/// scenario's cluster gives its slot, and every fault record names the scenario's fault
+/// at its index. `Err` says the first mismatch.
+pub fn matches_history(s: &Scenario, records: &[Record]) -> Result<(), String> {
+    s.cluster.config.visit(MatchesHistory { s, records })
+}
+
+/// [`matches_history`] for the scenario's kind.
+struct MatchesHistory<'a> {
+    s: &'a Scenario,
+    records: &'a [Record],
+}
+
+impl Visit for MatchesHistory<'_> {
+    type Out = Result<(), String>;
+    fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
+        for r in self.records {
+            match r {
+                Record::Member { node, id, .. } => {
+                    let want = K::id(cfg, node_core::sim_addr(*node));
+                    if *id != want {
+                        return Err(format!(
+                            "node n{node} has identity {id} in the history, {want} in this cluster"
+                        ));
+                    }
+                }
+                Record::Fault { index, fault, .. } if !fault.starts_with("churn: ") => {
+                    let want = self.s.faults.get(*index).map(driver::describe);
+                    if want.as_deref() != Some(fault.as_str()) {
+                        return Err(format!(
+                            "faults[{index}] is {fault} in the history, {} in the scenario",
+                            want.unwrap_or_else(|| "absent".into())
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 /// [`validate`] for the scenario's kind.
@@ -113,22 +155,6 @@ impl Visit for Validate<'_> {
     type Out = Result<(), RunError>;
     fn visit<K: Registered>(self, _: &K::Config) -> Self::Out {
         let s = self.s;
-        if let Some(c) = s.checks.iter().find(|c| !applies(c, K::CHECKS)) {
-            return Err(RunError::Unsupported(format!(
-                "check `{}` does not apply to {} clusters (it applies to: {})",
-                c.name(),
-                K::NAME,
-                K::CHECKS.join(", ")
-            )));
-        }
-        if let Some(w) = s.workload.iter().find(|w| !K::OPS.contains(&w.op().name())) {
-            return Err(RunError::Unsupported(format!(
-                "op `{}` is not an operation of {} nodes (they take: {})",
-                w.op().name(),
-                K::NAME,
-                K::OPS.join(", ")
-            )));
-        }
         let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
         match self.world {
             World::Turmoil => turmoil::check_supported(s).map_err(refused),

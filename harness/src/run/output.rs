@@ -45,6 +45,34 @@ pub fn summary(
     })
 }
 
+/// Replace what `summary.json` in `dir` says about verdicts (re-checked from `records`),
+/// keeping its traffic counters; written anew if it is missing or unreadable.
+pub fn rewrite_summary(
+    dir: &Path,
+    s: &Scenario,
+    records: &[history::Record],
+    verdicts: &[Verdict],
+    code: i32,
+) -> Result<(), RunError> {
+    let p = dir.join("summary.json");
+    let old: Option<serde_json::Value> = std::fs::read_to_string(&p)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let seed = old
+        .as_ref()
+        .and_then(|o| o["seed"].as_u64())
+        .or(s.seed)
+        .unwrap_or(0);
+    let mut sum = summary(s, seed, records, verdicts, code);
+    for key in ["network", "per_node"] {
+        if let Some(v) = old.as_ref().and_then(|o| o.get(key)) {
+            sum[key] = v.clone();
+        }
+    }
+    let text = serde_json::to_string_pretty(&sum).unwrap_or_default();
+    std::fs::write(&p, text + "\n").map_err(|source| RunError::Output { path: p, source })
+}
+
 /// What `summary.json` says of traffic in a world that does not count it (netns).
 pub const NOT_MEASURED: &str = "not measured in this world";
 

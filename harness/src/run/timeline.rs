@@ -71,23 +71,30 @@ impl Timeline {
             _ => None,
         }
     }
-}
 
-/// Every scripted action of `s` (starts, workload, faults and heals, probes).
-pub fn timeline(s: &Scenario) -> Timeline {
-    let mut out = Timeline::default();
-    let gap = us(JOIN_GAP);
-    (0..s.cluster.nodes.get()).for_each(|i| out.push(u64::from(i) * gap, Action::Start(i)));
-    for (item, w) in s.workload.iter().enumerate() {
-        let start = w.at().as_us();
+    /// Schedule the operations of workload item `item` from `start_us`, spaced by its rate.
+    pub fn push_ops(&mut self, item: usize, w: &Workload, start_us: u64) {
         let spacing = w
             .rate()
             .map(|r| r.per_s())
             .filter(|r| *r > 0.0)
             .map(|r| 1e6 / r);
         for index in 0..w.ops() {
-            let t = start + spacing.map_or(0, |sp| (sp * index as f64) as u64);
-            out.push(t, Action::Op { item, index });
+            let t = start_us + spacing.map_or(0, |sp| (sp * index as f64) as u64);
+            self.push(t, Action::Op { item, index });
+        }
+    }
+}
+
+/// Every scripted action of `s` (starts, workload at fixed times, faults and heals,
+/// probes); workload that starts when the system is ready is scheduled by the runner.
+pub fn timeline(s: &Scenario) -> Timeline {
+    let mut out = Timeline::default();
+    let gap = us(JOIN_GAP);
+    (0..s.cluster.nodes.get()).for_each(|i| out.push(u64::from(i) * gap, Action::Start(i)));
+    for (item, w) in s.workload.iter().enumerate() {
+        if let Some(at) = w.at().fixed() {
+            out.push_ops(item, w, at.as_us());
         }
     }
     for (i, f) in s.faults.iter().enumerate() {

@@ -25,6 +25,7 @@ mod latency;
 mod load;
 mod locate;
 mod nodes;
+mod start;
 mod units;
 mod validate;
 mod visit;
@@ -42,6 +43,7 @@ pub use fault::{Churn, Crash, CrashTarget, Fault, FaultAt, OneWay, Partition, Se
 pub use latency::Latency;
 pub use load::{load, parse};
 pub use nodes::{Between, LookupFrom, NodeCount, NodeName, NodeRef};
+pub use start::Start;
 pub use units::{Bandwidth, Probability, Rate};
 pub use workload::{OpName, Workload};
 

@@ -69,7 +69,7 @@ checks:
   - lookup_correct: { min_success: 0.999 }
   - path_length: { max_mean: 4.5 }
   - converge: { within: 30s }
-  - no_lost_writes: {}
+  - availability: { min: 0.9, side: majority }
 
 output: results/
 ";
@@ -421,4 +421,48 @@ fn other_kinds_are_not_implemented_yet() {
         err.to_string().contains("`quorum` is not implemented yet"),
         "{err}"
     );
+}
+
+const SMALL: &str = "name: s\nduration: 120s\ncluster: { kind: chord, nodes: 8 }\n";
+
+#[test]
+fn a_check_that_does_not_apply_to_the_kind_is_located() {
+    let text = format!("{SMALL}checks:\n  - no_lost_writes: {{}}\n");
+    assert_error(
+        &text,
+        5,
+        21,
+        "check `no_lost_writes` does not apply to chord clusters",
+    );
+}
+
+#[test]
+fn until_past_the_duration_is_refused() {
+    let text = format!("{SMALL}faults:\n  - {{ at: 40s, until: 175s, partition: halves }}\n");
+    assert_error(
+        &text,
+        5,
+        23,
+        "175s is after the end of the run (duration: 2m)",
+    );
+}
+
+#[test]
+fn a_workload_that_cannot_finish_within_the_duration_is_refused() {
+    let text = format!("{SMALL}workload:\n  - {{ op: lookup, count: 10000, at: 20s, rate: 50 }}\n");
+    assert_error(
+        &text,
+        5,
+        26,
+        "10000 operations at 50/s from 20s would run until 220.0s, past the end of the run (2m); at most 5001 fit",
+    );
+}
+
+#[test]
+fn a_workload_may_start_when_the_system_is_ready() {
+    let text =
+        format!("{SMALL}workload:\n  - {{ op: lookup, count: 10, at: ready + 5s, rate: 10 }}\n");
+    let s = parse(&text, "s.yaml").expect("valid");
+    assert_eq!(s.workload[0].at().to_string(), "ready + 5s");
+    assert!(s.to_yaml().contains("at: ready + 5s"), "{}", s.to_yaml());
 }

@@ -56,7 +56,46 @@ pub(super) fn validate(s: &Scenario) -> Checked {
     for (i, c) in s.checks.iter().enumerate() {
         ctx.check(c, &root.key("checks").index(i))?;
     }
-    Ok(())
+    s.cluster.config.visit(Applies { s, root: &root })
+}
+
+/// Every workload op and check applies to the cluster's kind.
+struct Applies<'a> {
+    s: &'a Scenario,
+    root: &'a FieldPath,
+}
+
+impl Visit for Applies<'_> {
+    type Out = Checked;
+    fn visit<K: Registered>(self, _: &K::Config) -> Checked {
+        for (i, w) in self.s.workload.iter().enumerate() {
+            let op = w.op().name();
+            if !K::OPS.contains(&op) {
+                return fail(
+                    self.root.key("workload").index(i).key("op"),
+                    format!(
+                        "`{op}` is not an operation of {} nodes (they take: {})",
+                        K::NAME,
+                        K::OPS.join(", ")
+                    ),
+                );
+            }
+        }
+        for (i, c) in self.s.checks.iter().enumerate() {
+            if !K::CHECKS.contains(&c.name()) {
+                return fail(
+                    self.root.key("checks").index(i).key(c.name()),
+                    format!(
+                        "check `{}` does not apply to {} clusters (it applies to: {})",
+                        c.name(),
+                        K::NAME,
+                        K::CHECKS.join(", ")
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Ranges of the cluster section, as the kind judges its config.
@@ -200,7 +239,7 @@ impl Ctx<'_> {
 
     /// A workload item.
     fn workload(&self, w: &Workload, path: &FieldPath) -> Checked {
-        self.time(w.at(), &path.key("at"))?;
+        self.time(w.at().earliest(), &path.key("at"))?;
         if w.ops() == 0 {
             let key = if matches!(w, Workload::Lookup { .. }) {
                 "count"
@@ -214,6 +253,29 @@ impl Ctx<'_> {
                 path.key("rate"),
                 "a rate of 0 never issues an operation; omit `rate` to issue all at `at`",
             );
+        }
+        if let Some(per_s) = w.rate().map(|r| r.per_s()) {
+            let spacing_us = 1e6 / per_s;
+            let last_us = w.at().earliest().as_us() + (spacing_us * (w.ops() - 1) as f64) as u64;
+            if last_us > self.duration.as_us() {
+                let fit = (self.duration.as_us() - w.at().earliest().as_us()) as f64 / spacing_us;
+                let key = match w {
+                    Workload::Lookup { .. } => "count",
+                    _ => "keys",
+                };
+                return fail(
+                    path.key(key),
+                    format!(
+                        "{} operations at {per_s}/s from {} would run until {:.1}s, past the end \
+                         of the run ({}); at most {} fit",
+                        w.ops(),
+                        w.at(),
+                        last_us as f64 / 1e6,
+                        self.duration,
+                        fit.floor() as u64 + 1
+                    ),
+                );
+            }
         }
         match w {
             Workload::Lookup {
@@ -232,6 +294,9 @@ impl Ctx<'_> {
                 path.key("until"),
                 format!("`until` ({until}) must be after `at` ({})", f.at),
             );
+        }
+        if let Some(until) = f.until {
+            self.time(until, &path.key("until"))?;
         }
         let here = path.key(f.fault.key());
         self.between(f.fault.between(), &path.key("between"))?;

@@ -3,8 +3,8 @@
 //! Deserialisation is hand-written because serde's internally tagged enums buffer the item
 //! and lose every line and column; this visitor reads each value in place.
 
-use super::duration::Dur;
 use super::nodes::LookupFrom;
+use super::start::Start;
 use super::units::Rate;
 use super::visit::{not_seen, quoted_list, KeySeed};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -55,7 +55,7 @@ pub enum Workload {
         /// How many keys.
         keys: u64,
         /// When the first operation starts.
-        at: Dur,
+        at: Start,
         /// Operations per second; absent = all at `at`.
         #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
         rate_per_s: Option<Rate>,
@@ -68,7 +68,7 @@ pub enum Workload {
         /// How many reads.
         keys: u64,
         /// When the first operation starts.
-        at: Dur,
+        at: Start,
         /// Operations per second; absent = all at `at`.
         #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
         rate_per_s: Option<Rate>,
@@ -78,7 +78,7 @@ pub enum Workload {
         /// How many lookups.
         count: u64,
         /// When the first operation starts.
-        at: Dur,
+        at: Start,
         /// Operations per second; absent = all at `at`.
         #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
         rate_per_s: Option<Rate>,
@@ -98,7 +98,7 @@ impl Workload {
     }
 
     /// When the first operation starts.
-    pub fn at(&self) -> Dur {
+    pub fn at(&self) -> Start {
         match self {
             Workload::Put { at, .. } | Workload::Get { at, .. } | Workload::Lookup { at, .. } => {
                 *at
@@ -138,7 +138,7 @@ struct Fields {
     /// `count:`
     count: Option<u64>,
     /// `at:`
-    at: Option<Dur>,
+    at: Option<Start>,
     /// `rate:`
     rate: Option<Rate>,
     /// `value_size:`
@@ -235,7 +235,10 @@ mod tests {
             "- keys: 10\n  op: put\n  at: 1s\n- op: lookup\n  count: 5\n  at: 2s\n  rate: 100\n";
         let items: Vec<Workload> = serde_yaml::from_str(text).expect("parse");
         assert_eq!(items[0].op(), OpName::Put);
-        assert_eq!(items[1].at(), Dur(Duration::from_secs(2)));
+        assert_eq!(
+            items[1].at(),
+            Start::At(super::super::Dur(Duration::from_secs(2)))
+        );
         assert_eq!(items[1].rate().map(Rate::per_s), Some(100.0));
         let again = serde_yaml::to_string(&items).expect("serialize");
         assert_eq!(
