@@ -3,29 +3,32 @@
 //! a [`Book`].
 
 use super::book::Book;
+use super::churn::Churn;
 use super::resolve::resolve;
-use super::timeline::{key_name, timeline, us, Action, Timeline};
+use super::timeline::{key_name, timeline, Action, Timeline};
 use super::world::Host;
 use super::{Execution, RunError};
 use crate::kind::{Input, Kind, Op};
-use crate::scenario::{Fault as SFault, LookupFrom, Scenario, Session as SSession, Workload};
+use crate::scenario::{Fault as SFault, LookupFrom, Scenario, Workload};
 use checkers::{FaultAction, Record};
 use faults::shape::reachable;
-use faults::{Applied, ChurnModel, ChurnStep, Cut, Fault, Session};
+use faults::{Applied, Cut, Fault};
 use node_core::{sim_addr, Rng};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-struct Driver<'a, K: Kind, W: Host<K>> {
-    s: &'a Scenario,
-    cfg: &'a K::Config,
-    world: &'a mut W,
-    book: Book,
-    rng: Rng,
-    queue: Timeline,
+/// The runner's state through one execution.
+pub(super) struct Driver<'a, K: Kind, W: Host<K>> {
+    pub(super) s: &'a Scenario,
+    pub(super) cfg: &'a K::Config,
+    pub(super) world: &'a mut W,
+    pub(super) book: Book,
+    pub(super) rng: Rng,
+    pub(super) queue: Timeline,
     applied: BTreeMap<usize, (Applied, Fault)>,
     last_health: Option<crate::kind::Health>,
     ready: bool,
+    /// Churn state: free slots, fresh identities handed out, stopped churn faults.
+    pub(super) churn: Churn,
 }
 
 /// Run `s` in `world` with `cfg`; `seed` draws victims, keys, clients and churn.
@@ -35,7 +38,7 @@ pub fn execute<K: Kind, W: Host<K>>(
     seed: u64,
     world: &mut W,
 ) -> Result<Execution, RunError> {
-    let n = s.cluster.nodes.get();
+    let n = s.slots();
     let ids = (0..n).map(|i| K::id(cfg, sim_addr(i))).collect();
     let mut d = Driver::<K, W> {
         s,
@@ -47,6 +50,7 @@ pub fn execute<K: Kind, W: Host<K>>(
         applied: BTreeMap::new(),
         last_health: None,
         ready: false,
+        churn: Churn::new(s),
     };
     let end = s.duration.as_us();
     while let Some((t_us, action)) = d.queue.pop(end) {
@@ -65,7 +69,7 @@ pub fn execute<K: Kind, W: Host<K>>(
 }
 
 impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
-    fn random_member(&mut self, among: Option<&[u32]>) -> Option<u32> {
+    pub(super) fn random_member(&mut self, among: Option<&[u32]>) -> Option<u32> {
         let pool: Vec<u32> = match among {
             Some(set) => set
                 .iter()
@@ -78,7 +82,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
     }
 
     /// Start the first node alone, or any later one through a random member.
-    fn start(&mut self, slot: u32) {
+    pub(super) fn start(&mut self, slot: u32) {
         let via = match self.random_member(None) {
             None if self
                 .book
@@ -100,7 +104,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
             Action::Op { item, index } => self.op(t_us, item, index),
             Action::Apply(i) => self.apply(t_us, i)?,
             Action::Heal(i) => self.heal(t_us, i),
-            Action::ChurnJoin { fault, session_us } => self.churn_join(t_us, fault, session_us),
+            Action::ChurnJoin { fault, session_us } => self.arrive(t_us, fault, session_us),
             Action::Depart {
                 fault,
                 slot,
@@ -160,7 +164,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
     }
 
     /// Record a fault action, with the sides of a partition when it is one.
-    fn note(
+    pub(super) fn note(
         &mut self,
         t_us: u64,
         action: FaultAction,
@@ -183,7 +187,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
 
     fn apply(&mut self, t_us: u64, i: usize) -> Result<(), RunError> {
         if let SFault::Churn(c) = &self.s.faults[i].fault {
-            self.schedule_churn(t_us, i, c);
+            self.start_churn(t_us, i, c);
             self.note(t_us, FaultAction::Apply, i, self.describe(i), None);
             return Ok(());
         }
@@ -200,7 +204,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
             Fault::Crash { nodes } => nodes.iter().for_each(|&v| self.book.member(t_us, v, false)),
             Fault::Restart { nodes } => nodes.clone().into_iter().for_each(|v| self.start(v)),
             Fault::Partition(shape) => {
-                let n = self.s.cluster.nodes.get();
+                let n = self.s.slots();
                 sides = Some(partition_sides(&shape.cuts(n), n));
             }
             _ => {}
@@ -211,6 +215,11 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
     }
 
     fn heal(&mut self, t_us: u64, i: usize) {
+        if matches!(self.s.faults[i].fault, SFault::Churn(_)) {
+            self.churn.stopped.insert(i);
+            self.note(t_us, FaultAction::Heal, i, self.describe(i), None);
+            return;
+        }
         let Some((handle, fault)) = self.applied.remove(&i) else {
             return;
         };
@@ -219,107 +228,6 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
             nodes.into_iter().for_each(|v| self.start(v));
         }
         self.note(t_us, FaultAction::Heal, i, self.describe(i), None);
-    }
-
-    fn schedule_churn(&mut self, t_us: u64, i: usize, c: &crate::scenario::Churn) {
-        let session = match &c.session {
-            SSession::Exponential { mean } => Session::Exponential { mean: mean.get() },
-            SSession::Weibull { shape, scale } => Session::Weibull {
-                shape: *shape,
-                scale: scale.get(),
-            },
-        };
-        let model = ChurnModel {
-            join_rate_per_s: c.join_rate.per_s(),
-            leave_rate_per_s: c.leave_rate.per_s(),
-            session,
-            graceful_fraction: c.graceful.get(),
-        };
-        let end = self.s.faults[i]
-            .until
-            .map_or(self.s.duration.get(), |u| u.get());
-        for (t, step) in model.steps(&mut self.rng, Duration::from_micros(t_us), end) {
-            let action = match step {
-                ChurnStep::Join { session } => Action::ChurnJoin {
-                    fault: i,
-                    session_us: us(session),
-                },
-                ChurnStep::Depart { graceful } => Action::Depart {
-                    fault: i,
-                    slot: None,
-                    graceful,
-                },
-            };
-            self.queue.push(us(t), action);
-        }
-    }
-
-    /// The share of churn departures that leave gracefully, by the churn fault's index.
-    fn graceful_fraction(&self, fault: usize) -> f64 {
-        match self.s.faults.get(fault).map(|f| &f.fault) {
-            Some(SFault::Churn(c)) => c.graceful.get(),
-            _ => 0.0,
-        }
-    }
-
-    fn churn_join(&mut self, t_us: u64, fault: usize, session_us: u64) {
-        let down: Vec<u32> = (0..self.s.cluster.nodes.get())
-            .filter(|&s| !self.world.is_up(s))
-            .collect();
-        if down.is_empty() {
-            return;
-        }
-        let slot = down[self.rng.below(down.len() as u64) as usize];
-        self.world.start_fresh(slot);
-        self.start(slot);
-        let what = format!("churn: join n{slot}");
-        self.note(t_us, FaultAction::Apply, fault, what, None);
-        // One draw whatever the fraction, so that the rest of the run draws the same.
-        let graceful = self.rng.unit() < self.graceful_fraction(fault);
-        self.queue.push(
-            t_us.saturating_add(session_us),
-            Action::Depart {
-                fault,
-                slot: Some(slot),
-                graceful,
-            },
-        );
-    }
-
-    fn depart(
-        &mut self,
-        t_us: u64,
-        fault: usize,
-        slot: Option<u32>,
-        graceful: bool,
-    ) -> Result<(), RunError> {
-        let Some(slot) = slot
-            .filter(|s| self.book.members.contains(s))
-            .or_else(|| self.random_member(None))
-        else {
-            return Ok(());
-        };
-        if self.book.members.len() <= 1 {
-            return Ok(());
-        }
-        let graceful = graceful && K::leave().is_some();
-        if graceful {
-            self.world.input(slot, Input::Leave);
-        } else {
-            self.world
-                .apply(&Fault::Crash { nodes: vec![slot] })
-                .map_err(|e| RunError::Unsupported(format!("churn: {e}")))?;
-            self.book.member(t_us, slot, false);
-        }
-        let how = if graceful { "leave" } else { "crash" };
-        self.note(
-            t_us,
-            FaultAction::Apply,
-            fault,
-            format!("churn: {how} n{slot}"),
-            None,
-        );
-        Ok(())
     }
 
     /// Probe health. The first healthy probe once every initial node is a member (in a

@@ -3,7 +3,7 @@
 //! - [`timeline`]: the run as timed actions.
 //! - [`book`]: the history being recorded.
 //! - [`world`]: [`world::Host`], what a world hosting nodes of one kind provides.
-//! - [`driver`]: the runner, generic over the kind and the world.
+//! - [`driver`]: the runner, generic over the kind and the world (`churn`: its churn).
 //! - [`resolve`]: scenario faults resolved to node slots.
 //! - [`sim`]: any kind in the `sim` world.
 //! - [`turmoil`]: any kind in the `turmoil` world (the real driver over `turmoil::net`).
@@ -12,6 +12,7 @@
 //! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
 
 pub mod book;
+mod churn;
 pub mod driver;
 pub mod netns;
 pub mod output;

@@ -64,6 +64,7 @@ pub struct NetnsHost<K: Kind> {
     program: PathBuf,
     cfg: K::Config,
     seeds: Vec<u64>,
+    id_addrs: Vec<Addr>,
     clock: Monotonic,
     paused: BTreeSet<u32>,
     pending: Vec<(u64, u32, Report)>,
@@ -82,7 +83,7 @@ impl<K: Kind> NetnsHost<K> {
         program: PathBuf,
     ) -> Result<Self, NetnsWorldError> {
         static RUNS: AtomicU32 = AtomicU32::new(0);
-        let n = s.cluster.nodes.get();
+        let n = s.slots();
         let clock = Monotonic::start();
         let topo = Topology::create(RunId::fresh(RUNS.fetch_add(1, Ordering::Relaxed)), n)?;
         let links = Duration::from_micros(clock.now_us());
@@ -97,6 +98,7 @@ impl<K: Kind> NetnsHost<K> {
             program,
             cfg: cfg.clone(),
             seeds: slot_seeds(seed, n),
+            id_addrs: (0..n).map(sim_addr).collect(),
             clock,
             paused: BTreeSet::new(),
             pending: Vec::new(),
@@ -145,7 +147,7 @@ impl<K: Kind> NetnsHost<K> {
         let spec = ProcSpec {
             program: &self.program,
             listen: self.listen(slot),
-            id_addr: sim_addr(slot),
+            id_addr: self.id_addrs[slot as usize],
             data_dir: self.data[slot as usize].path(),
             seed: self.seeds[slot as usize],
         };
@@ -292,10 +294,12 @@ impl<K: Kind> Host<K> for NetnsHost<K> {
         self.procs.get(slot as usize).is_some_and(Option::is_some)
     }
 
-    fn start_fresh(&mut self, slot: u32) {
-        if self.is_up(slot) {
+    fn start_fresh(&mut self, slot: u32, id_addr: Addr) {
+        if slot as usize >= self.procs.len() {
             return;
         }
+        self.kill(&[slot]);
+        self.id_addrs[slot as usize] = id_addr;
         if let Some(d) = self.data.get(slot as usize) {
             let _ = std::fs::remove_file(d.path().join(crate::node_cmd::STORE_FILE));
         }

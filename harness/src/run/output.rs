@@ -42,7 +42,30 @@ pub fn summary(
             "quiet_from_s": c.quiet_from_us as f64 / 1e6,
             "converged_after_s": c.took_us().map(|t| t as f64 / 1e6),
         },
+        "population": population(records),
     })
+}
+
+/// The number of members over time: `[seconds, members]` at every change.
+pub fn population(records: &[history::Record]) -> Vec<(f64, usize)> {
+    let mut members = std::collections::BTreeSet::new();
+    let mut out: Vec<(f64, usize)> = Vec::new();
+    for r in records {
+        if let history::Record::Member { t_us, node, up, .. } = r {
+            let changed = match up {
+                true => members.insert(*node),
+                false => members.remove(node),
+            };
+            if changed {
+                let t = *t_us as f64 / 1e6;
+                match out.last_mut() {
+                    Some(last) if last.0 == t => last.1 = members.len(),
+                    _ => out.push((t, members.len())),
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Replace what `summary.json` in `dir` says about verdicts (re-checked from `records`),

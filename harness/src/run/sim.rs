@@ -6,14 +6,17 @@ use super::world::{Host, Traffic};
 use crate::kind::{command, Input, Kind};
 use crate::scenario::Scenario;
 use faults::{Applied, Fault, FaultBackend, NetConfig, Refused, World};
-use node_core::{sim_addr, Instant, Rng};
-use std::sync::Arc;
+use node_core::{sim_addr, Addr, Instant, Rng};
+use std::sync::{Arc, Mutex};
 
 /// A sim world of idle `K` nodes in slots `0..nodes`.
 pub struct SimHost<K: Kind> {
     world: World<K::Node>,
     cfg: K::Config,
     rng: Rng,
+    /// The identity address of each slot's current node (its own address unless a churn
+    /// arrival gave it a fresh one), shared with the restarter.
+    id_addrs: Arc<Mutex<Vec<Addr>>>,
 }
 
 impl<K: Kind> SimHost<K> {
@@ -27,17 +30,21 @@ impl<K: Kind> SimHost<K> {
         let mut world = World::new(net, rng.next_u64());
         let restart_seed = rng.next_u64();
         let restart_cfg = cfg.clone();
+        let id_addrs = Arc::new(Mutex::new((0..s.slots()).map(sim_addr).collect::<Vec<_>>()));
+        let ids = id_addrs.clone();
         world.set_restarter(Arc::new(move |slot, n, old: Option<K::Node>| {
             let rng = Rng::seed(restart_seed ^ (u64::from(slot) << 32) ^ n);
             let a = sim_addr(slot);
-            K::build(&restart_cfg, a, a, rng, old.as_ref().map(K::durable))
+            let id_addr = identity(&ids, slot);
+            K::build(&restart_cfg, a, id_addr, rng, old.as_ref().map(K::durable))
         }));
         let mut sim = SimHost {
             world,
             cfg: cfg.clone(),
             rng,
+            id_addrs,
         };
-        for i in 0..s.cluster.nodes.get() {
+        for i in 0..s.slots() {
             let node = sim.fresh(i);
             sim.world.add_node(node);
         }
@@ -51,14 +58,23 @@ impl<K: Kind> SimHost<K> {
     }
 
     fn fresh(&mut self, slot: u32) -> K::Node {
-        let a = sim_addr(slot);
-        K::build(&self.cfg, a, a, self.rng.fork(u64::from(slot)), None)
+        let id_addr = identity(&self.id_addrs, slot);
+        let rng = self.rng.fork(u64::from(slot));
+        K::build(&self.cfg, sim_addr(slot), id_addr, rng, None)
     }
 
     /// The node in `slot`, if it runs.
     pub fn node(&self, slot: u32) -> Option<&K::Node> {
         self.world.node(slot)
     }
+}
+
+/// The identity address of `slot` (its own address if none was recorded).
+fn identity(ids: &Mutex<Vec<Addr>>, slot: u32) -> Addr {
+    ids.lock()
+        .ok()
+        .and_then(|v| v.get(slot as usize).copied())
+        .unwrap_or_else(|| sim_addr(slot))
 }
 
 impl<K: Kind> FaultBackend for SimHost<K> {
@@ -102,7 +118,16 @@ impl<K: Kind> Host<K> for SimHost<K> {
         self.world.is_up(slot)
     }
 
-    fn start_fresh(&mut self, slot: u32) {
+    fn start_fresh(&mut self, slot: u32, id_addr: Addr) {
+        if let Some(a) = self
+            .id_addrs
+            .lock()
+            .ok()
+            .as_mut()
+            .and_then(|v| v.get_mut(slot as usize))
+        {
+            *a = id_addr;
+        }
         let node = self.fresh(slot);
         let _ = self.world.restart(slot, node);
     }

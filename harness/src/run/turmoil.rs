@@ -30,7 +30,7 @@ use crate::scenario::Scenario;
 use backend::Undo;
 use faults::{NetConfig, Network, NodeStats, Refused};
 use links::{LinkTable, LinkTap, Policy};
-use node_core::{sim_addr, Instant, Rng};
+use node_core::{sim_addr, Addr, Instant, Rng};
 use runtime::{
     channel, run_datagram, run_stream, Clock, Control, Ends, Input, Shared, StreamNet, Tapped,
     TurmoilTcp,
@@ -67,6 +67,8 @@ struct Slot<K: Kind> {
     paused: bool,
     skew_us: i64,
     incarnation: u64,
+    /// The address its node's identity derives from (its own, or a churn arrival's).
+    id_addr: Addr,
 }
 
 /// `K` nodes as turmoil hosts.
@@ -96,7 +98,7 @@ impl<K: Kind> TurmoilHost<K> {
         tick: Duration,
     ) -> Result<Self, Refused> {
         check_supported(s)?;
-        let n = s.cluster.nodes.get();
+        let n = s.slots();
         let base = latency(&s.network.latency);
         let (min, max) = base.bounds();
         let mut rng = Rng::seed(seed);
@@ -141,8 +143,17 @@ impl<K: Kind> TurmoilHost<K> {
     }
 
     fn fresh(&mut self, slot: u32) -> K::Node {
-        let a = sim_addr(slot);
-        K::build(&self.cfg, a, a, self.rng.fork(u64::from(slot)), None)
+        let id_addr = self
+            .slots
+            .get(slot as usize)
+            .map_or(sim_addr(slot), |s| s.id_addr);
+        K::build(
+            &self.cfg,
+            sim_addr(slot),
+            id_addr,
+            self.rng.fork(u64::from(slot)),
+            None,
+        )
     }
 
     /// Register the host of `slot` and boot `core` on it.
@@ -156,6 +167,7 @@ impl<K: Kind> TurmoilHost<K> {
             paused: false,
             skew_us: 0,
             incarnation: 0,
+            id_addr: sim_addr(slot),
         });
         self.prepare(slot, core);
         let policy = self.policy.clone();
@@ -282,10 +294,12 @@ impl<K: Kind> Host<K> for TurmoilHost<K> {
             .is_some_and(|s| s.control.is_some())
     }
 
-    fn start_fresh(&mut self, slot: u32) {
-        if self.is_up(slot) || slot as usize >= self.slots.len() {
+    fn start_fresh(&mut self, slot: u32, id_addr: Addr) {
+        if slot as usize >= self.slots.len() {
             return;
         }
+        self.crash(slot);
+        self.slots[slot as usize].id_addr = id_addr;
         let core = self.fresh(slot);
         self.bounce(slot, core);
     }

@@ -5,6 +5,7 @@
 use super::book::Book;
 use crate::kind::{Input, Kind};
 use faults::{FaultBackend, NetStats, NodeStats};
+use node_core::Addr;
 
 /// Traffic a run caused.
 #[derive(Clone, Debug, Default)]
@@ -28,8 +29,9 @@ pub trait Host<K: Kind>: FaultBackend {
     fn input(&mut self, slot: u32, input: Input);
     /// Whether `slot` runs a node.
     fn is_up(&self, slot: u32) -> bool;
-    /// Bring up a fresh node (no durable state) in a down `slot`, idle until started.
-    fn start_fresh(&mut self, slot: u32);
+    /// Replace whatever runs in `slot` with a fresh node (no durable state) whose identity
+    /// derives from `id_addr`, idle until started. Later restarts keep that identity.
+    fn start_fresh(&mut self, slot: u32, id_addr: Addr);
     /// The oracle's view of every running node, if this world can see inside them (real
     /// processes are asked, hence `&mut`).
     fn views(&mut self) -> Option<Vec<K::View>>;

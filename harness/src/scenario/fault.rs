@@ -129,20 +129,35 @@ pub enum CrashTarget {
     Nodes(Vec<NodeName>),
 }
 
-/// Continuous membership change.
+/// Continuous membership change: Poisson arrivals of new nodes (each with a fresh
+/// identity), every member staying for a session drawn from `session` (the members present
+/// when churn starts included), and optionally extra Poisson departures. It stops at
+/// `until` (a heal record says so); the population stays at or below `max_nodes`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Churn {
-    /// New nodes per second.
+    /// New nodes per second (a Poisson process).
     pub join_rate: Rate,
-    /// Departures per second.
-    pub leave_rate: Rate,
-    /// How long a joined node stays.
+    /// Extra departures per second of random members, beside session ends (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_rate: Option<Rate>,
+    /// How long a member stays.
     #[serde(with = "serde_yaml::with::singleton_map")]
     pub session: Session,
     /// Fraction of departures that leave gracefully (the rest crash); default 0.5.
     #[serde(default = "Probability::half")]
     pub graceful: Probability,
+    /// Most members at once (default: twice `cluster.nodes`); an arrival beyond it is
+    /// turned away and recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_nodes: Option<u32>,
+}
+
+impl Churn {
+    /// The population cap for a cluster that starts with `nodes`.
+    pub fn cap(&self, nodes: u32) -> u32 {
+        self.max_nodes.unwrap_or(nodes.saturating_mul(2)).max(nodes)
+    }
 }
 
 /// The distribution of session lengths.

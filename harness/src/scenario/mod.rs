@@ -143,6 +143,19 @@ impl<C> Scenario<C> {
 }
 
 impl Scenario {
+    /// Node slots the worlds make: `cluster.nodes`, or the largest churn cap. Slots beyond
+    /// `cluster.nodes` start idle, for churn arrivals.
+    pub fn slots(&self) -> u32 {
+        let nodes = self.cluster.nodes.get();
+        self.faults
+            .iter()
+            .filter_map(|f| match &f.fault {
+                Fault::Churn(c) => Some(c.cap(nodes)),
+                _ => None,
+            })
+            .fold(nodes, u32::max)
+    }
+
     /// The scenario as YAML that [`parse`] reads back to an equal value.
     pub fn to_yaml(&self) -> String {
         // Invariant: every type here serializes to plain YAML. Maps have string keys, and

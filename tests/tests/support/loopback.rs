@@ -12,7 +12,7 @@ use harness::kind::{Input, Kind};
 use harness::run::book::Book;
 use harness::run::proc::{Line, Monotonic, NodeProc, Request};
 use harness::run::world::{Host, Traffic};
-use node_core::sim_addr;
+use node_core::{sim_addr, Addr};
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::process::Command;
@@ -26,6 +26,7 @@ pub struct LoopbackHost<K: Kind> {
     clock: Monotonic,
     config: String,
     slots: Vec<Option<NodeProc>>,
+    id_addrs: Vec<Addr>,
     applied: BTreeMap<u64, Vec<u32>>,
     next_applied: u64,
     kind: PhantomData<K>,
@@ -38,6 +39,7 @@ impl<K: Kind> LoopbackHost<K> {
             clock: Monotonic::start(),
             config: serde_json::to_string(cfg).expect("a config serialises"),
             slots: Vec::new(),
+            id_addrs: (0..n).map(sim_addr).collect(),
             applied: BTreeMap::new(),
             next_applied: 0,
             kind: PhantomData,
@@ -50,7 +52,7 @@ impl<K: Kind> LoopbackHost<K> {
     fn spawn(&self, slot: u32) -> NodeProc {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness-node"));
         cmd.args(["node", K::NAME, "--idle", "--listen", "127.0.0.1:0"])
-            .args(["--id-addr", &sim_addr(slot).to_string()])
+            .args(["--id-addr", &self.id_addrs[slot as usize].to_string()])
             .args(["--seed", &slot.to_string()])
             .args(["--config", &self.config]);
         let mut p = NodeProc::spawn(cmd, self.clock.clone()).expect("start harness-node");
@@ -161,8 +163,12 @@ impl<K: Kind> Host<K> for LoopbackHost<K> {
         self.slots.get(slot as usize).is_some_and(Option::is_some)
     }
 
-    fn start_fresh(&mut self, slot: u32) {
-        self.restart(&[slot]);
+    fn start_fresh(&mut self, slot: u32, id_addr: Addr) {
+        if let Some(a) = self.id_addrs.get_mut(slot as usize) {
+            *a = id_addr;
+            self.slots[slot as usize] = None;
+            self.restart(&[slot]);
+        }
     }
 
     fn views(&mut self) -> Option<Vec<K::View>> {

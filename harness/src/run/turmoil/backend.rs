@@ -33,7 +33,7 @@ pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
 }
 
 impl<K: Kind> TurmoilHost<K> {
-    fn crash(&mut self, slot: u32) {
+    pub(super) fn crash(&mut self, slot: u32) {
         if !self.is_up(slot) {
             return;
         }
@@ -53,8 +53,7 @@ impl<K: Kind> TurmoilHost<K> {
             let s = &self.slots[slot as usize];
             let rng = draws(self.seed, slot, s.incarnation, CORE_DRAWS);
             let durable = K::durable(&s.core.borrow());
-            let a = sim_addr(slot);
-            let core = K::build(&self.cfg, a, a, rng, Some(durable));
+            let core = K::build(&self.cfg, sim_addr(slot), s.id_addr, rng, Some(durable));
             self.bounce(slot, core);
         }
     }
