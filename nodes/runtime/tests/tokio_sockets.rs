@@ -15,16 +15,25 @@ use tokio::task::{JoinHandle, LocalSet};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn next_got(ctl: &mut Control<Echo>) -> (Addr, Msg) {
+/// The first event `ctl`'s core reports that `pick` keeps; panics after [`WAIT`].
+async fn next_event<T>(ctl: &mut Control<Echo>, pick: impl Fn(Event) -> Option<T>) -> T {
     loop {
         let e = tokio::time::timeout(WAIT, ctl.event())
             .await
             .expect("an event within the guard time")
             .expect("driver alive");
-        if let Event::Got { from, msg } = e.event {
-            return (from, msg);
+        if let Some(t) = pick(e.event) {
+            return t;
         }
     }
+}
+
+async fn next_got(ctl: &mut Control<Echo>) -> (Addr, Msg) {
+    next_event(ctl, |e| match e {
+        Event::Got { from, msg } => Some((from, msg)),
+        _ => None,
+    })
+    .await
 }
 
 fn echo() -> Shared<Echo> {
@@ -147,15 +156,11 @@ async fn tcp_driver_frames_messages_names_peers_by_listen_address_and_redials() 
 
 /// The next connection event `ctl`'s core reported.
 async fn next_connection(ctl: &mut Control<Echo>) -> (Addr, Connection) {
-    loop {
-        let e = tokio::time::timeout(WAIT, ctl.event())
-            .await
-            .expect("an event within the guard time")
-            .expect("driver alive");
-        if let Event::Connection { peer, event } = e.event {
-            return (peer, event);
-        }
-    }
+    next_event(ctl, |e| match e {
+        Event::Connection { peer, event } => Some((peer, event)),
+        _ => None,
+    })
+    .await
 }
 
 #[tokio::test]
