@@ -201,3 +201,93 @@ fn a_failed_correctness_check_exits_1_and_a_missed_convergence_exits_2() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
 }
+
+#[test]
+fn a_check_with_nothing_to_judge_exits_4_and_says_inconclusive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let late = GOOD.replace(
+        "  - lookup_correct: {}\n",
+        "  - lookup_correct: { min_success: 0.9, from: 39s }\n",
+    );
+    let file = write(dir.path(), "late.yaml", &late);
+    let out = harness(&[
+        "run",
+        &file,
+        "--out",
+        &dir.path().join("r").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("INCONCLUSIVE lookup_correct: nothing to judge"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_world_that_cannot_run_the_scenario_refuses_before_the_seed_and_in_validate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bw = GOOD.replace(
+        "  latency: { min: 5ms, max: 20ms }\n",
+        "  bandwidth: 1MB/s\n",
+    );
+    let file = write(dir.path(), "bw.yaml", &bw);
+    let validate = harness(&["validate", &file, "--world", "turmoil"]);
+    assert_eq!(
+        validate.status.code(),
+        Some(64),
+        "{}",
+        text(&validate.stdout)
+    );
+    assert!(
+        text(&validate.stderr).contains("bandwidth"),
+        "{}",
+        text(&validate.stderr)
+    );
+    let run = harness(&["run", &file, "--world", "turmoil"]);
+    assert_eq!(run.status.code(), Some(64));
+    assert!(
+        !text(&run.stdout).contains("SEED="),
+        "{}",
+        text(&run.stdout)
+    );
+}
+
+#[test]
+fn check_refuses_a_scenario_that_no_longer_matches_its_history_and_rewrites_the_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "s.yaml", GOOD);
+    let out = dir.path().join("r");
+    let run = harness(&[
+        "run",
+        &file,
+        "--seed",
+        "1",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stdout));
+    let scenario = out.join("scenario.yaml");
+    let as_run = std::fs::read_to_string(&scenario).expect("scenario.yaml");
+    std::fs::write(&scenario, as_run.replace("nodes: 12", "nodes: 11")).expect("edit");
+    let check = harness(&["check", &out.display().to_string()]);
+    assert_eq!(check.status.code(), Some(64), "{}", text(&check.stdout));
+    assert!(
+        text(&check.stderr).contains("does not match the recorded history"),
+        "{}",
+        text(&check.stderr)
+    );
+    let strict = as_run.replace("checks:\n", "checks:\n- path_length:\n    max_mean: 0.5\n");
+    assert_ne!(strict, as_run, "{as_run}");
+    std::fs::write(&scenario, strict).expect("edit");
+    let check = harness(&["check", &out.display().to_string()]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
+            .expect("json");
+    assert_eq!(summary["exit_code"], 1);
+    assert_eq!(summary["verdicts"][0]["check"], "path_length");
+    assert!(summary["per_node"][0]["bytes_sent"]
+        .as_u64()
+        .is_some_and(|b| b > 0));
+}

@@ -32,6 +32,10 @@ fn a_weak_ring_fails_lookup_correct_under_generated_crashes_and_the_minimal_yaml
         String::from_utf8_lossy(&fuzz.stderr)
     );
     assert!(text.contains("FAIL lookup_correct"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("  - {\"at\":")),
+        "the output names the minimal schedule: {text}"
+    );
     let minimal = dir.path().join("chord-weak-minimal.yaml");
     let yaml = std::fs::read_to_string(&minimal).expect("minimal scenario written");
     let faults = yaml

@@ -201,7 +201,7 @@ mod tests {
     }
 
     #[test]
-    fn lookup_correct_fails_when_no_lookup_ran() {
+    fn lookup_correct_with_no_lookups_is_inconclusive_not_a_pass() {
         let checks = [
             Check::LookupCorrect {
                 min_success: Probability::ONE,
@@ -246,5 +246,38 @@ mod tests {
             "{v:?}"
         );
         assert_eq!(v[0].check, "availability");
+    }
+
+    #[test]
+    fn converge_is_inconclusive_when_the_run_ends_before_its_bound_and_names_what_lagged() {
+        let probe = |t_us, consistent| Record::Probe {
+            t_us,
+            health: [
+                ("consistent".to_string(), consistent),
+                ("replicated".to_string(), true),
+            ]
+            .into(),
+        };
+        let heal = Record::Fault {
+            t_us: 118_800_000,
+            action: FaultAction::Heal,
+            index: 0,
+            fault: "halves".into(),
+            sides: None,
+        };
+        let h = vec![probe(100_000_000, false), heal];
+        let check = [Check::Converge {
+            within: Dur::parse("30s").expect("30s"),
+        }];
+        let v = evaluate(&check, &h, 120_000_000);
+        assert!(v[0].inconclusive, "{v:?}");
+        assert!(
+            v[0].detail
+                .starts_with("the run ended 1.2s after the last change"),
+            "{v:?}"
+        );
+        assert!(v[0].detail.contains("consistent did not hold"), "{v:?}");
+        let v = evaluate(&check, &h, 200_000_000);
+        assert!(!v[0].passed && !v[0].inconclusive, "{v:?}");
     }
 }

@@ -104,9 +104,10 @@ pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
     })
 }
 
-/// Whether `records` can be the history of `s`: every member's identity is the one the
-/// scenario's cluster gives its slot, and every fault record names the scenario's fault
-/// at its index. `Err` says the first mismatch.
+/// Whether `records` can be the history of `s`: every node is one of its slots, every
+/// initial member's first identity is the one the scenario's cluster gives its slot (churn
+/// arrivals have fresh ones), and every fault record names the scenario's fault at its
+/// index. `Err` says the first mismatch.
 pub fn matches_history(s: &Scenario, records: &[Record]) -> Result<(), String> {
     s.cluster.config.visit(MatchesHistory { s, records })
 }
@@ -120,9 +121,20 @@ struct MatchesHistory<'a> {
 impl Visit for MatchesHistory<'_> {
     type Out = Result<(), String>;
     fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
+        let mut seen = std::collections::BTreeSet::new();
         for r in self.records {
             match r {
-                Record::Member { node, id, .. } => {
+                Record::Member { node, .. } | Record::Invoke { node, .. }
+                    if *node >= self.s.slots() =>
+                {
+                    return Err(format!(
+                        "node n{node} is in the history, but this cluster has {} nodes",
+                        self.s.slots()
+                    ));
+                }
+                Record::Member { node, id, .. }
+                    if *node < self.s.cluster.nodes.get() && seen.insert(*node) =>
+                {
                     let want = K::id(cfg, node_core::sim_addr(*node));
                     if *id != want {
                         return Err(format!(
