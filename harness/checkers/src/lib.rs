@@ -6,6 +6,7 @@
 //! - [`lookup`]: `lookup_correct` and `path_length`, against ring-successor ground truth.
 //! - [`availability`]: operations that succeed on each side of a partition.
 //! - [`converge`]: the system is healthy again within a bound after the last change.
+//! - [`writes`]: `no_lost_writes`, reads after acknowledged writes of a key/value store.
 //!
 //! A verdict states one kind of property — correctness or liveness — and the exit code
 //! says which failed. A check with nothing to judge (no operation in its window, a run that
@@ -17,6 +18,7 @@ mod bytes;
 pub mod converge;
 pub mod history;
 pub mod lookup;
+pub mod writes;
 
 pub use bytes::Bytes;
 pub use history::{Call, FaultAction, Record, Ret};

@@ -5,7 +5,7 @@ use crate::scenario::{Check, Dur};
 use checkers::availability::{availability, verdict as availability_verdict};
 use checkers::converge::convergence;
 use checkers::lookup::{lookup_stats, lookup_stats_from, LookupStats};
-use checkers::{Property, Record, Verdict};
+use checkers::{writes, Property, Record, Verdict};
 
 /// Judge `records` of a run that ended at `end_us` against every check in `checks`.
 pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdict> {
@@ -23,6 +23,7 @@ pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdic
                 Check::Availability { min, side } => {
                     availability_verdict(&availability(records), min.get(), *side)
                 }
+                Check::NoLostWrites {} => writes::verdict(&writes::writes(records)),
                 other => Verdict::judged(
                     name,
                     Property::Correctness,

@@ -67,8 +67,13 @@ impl Kind for Chord {
     const NAME: &'static str = "chord";
     const TRANSPORT: Transport = Transport::Datagram;
     const OPS: &'static [&'static str] = &["lookup", "put", "get"];
-    const CHECKS: &'static [&'static str] =
-        &["lookup_correct", "path_length", "converge", "availability"];
+    const CHECKS: &'static [&'static str] = &[
+        "lookup_correct",
+        "path_length",
+        "converge",
+        "availability",
+        "no_lost_writes",
+    ];
 
     type Config = ChordConfig;
     type Node = ChordNode;
@@ -276,5 +281,26 @@ mod tests {
         let err = key("abcd").expect_err("short").to_string();
         assert!(err.contains("key abcd is not 40 hex digits"), "{err}");
         assert!(key(&"zz".repeat(20)).is_err());
+    }
+
+    #[test]
+    fn no_lost_writes_fails_when_every_replica_of_a_key_crashed() {
+        let text = |replicas: u32, restart: &str| {
+            format!(
+                "name: w\nduration: 60s\ncluster: {{ kind: chord, nodes: 16, config: {{ replicas: {replicas} }} }}\n\
+                 workload:\n  - {{ op: put, keys: 40, at: ready, rate: 40 }}\n  - {{ op: get, keys: 40, at: 45s, rate: 40 }}\n\
+                 faults:\n  - {{ at: 30s, crash: {{ fraction: 0.5{restart} }} }}\nchecks:\n  - no_lost_writes: {{}}\n"
+            )
+        };
+        let verdict = |t: String| {
+            let s = crate::scenario::parse(&t, "w.yaml").expect("valid");
+            let out = crate::run::run(&s, crate::scenario::World::Sim, 1).expect("runs");
+            out.verdicts[0].clone()
+        };
+        let kept = verdict(text(3, ", restart: 5s"));
+        assert!(kept.passed, "{kept:?}");
+        assert!(kept.detail.starts_with("40 of 40 keys"), "{kept:?}");
+        let lost = verdict(text(1, ""));
+        assert!(!lost.passed && !lost.inconclusive, "{lost:?}");
     }
 }

@@ -427,12 +427,12 @@ const SMALL: &str = "name: s\nduration: 120s\ncluster: { kind: chord, nodes: 8 }
 
 #[test]
 fn a_check_that_does_not_apply_to_the_kind_is_located() {
-    let text = format!("{SMALL}checks:\n  - no_lost_writes: {{}}\n");
+    let text = format!("{SMALL}checks:\n  - staleness: {{}}\n");
     assert_error(
         &text,
         5,
-        21,
-        "check `no_lost_writes` does not apply to chord clusters",
+        16,
+        "check `staleness` does not apply to chord clusters",
     );
 }
 
