@@ -197,6 +197,9 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
     }
     let seed = seed.or(s.seed).unwrap_or_else(fresh_seed);
     println!("SEED={seed}");
+    if let Err(e) = run::stop::install() {
+        eprintln!("cannot catch SIGINT and SIGTERM: {e}");
+    }
     let outcome = match run::run(&s, world, seed) {
         Ok(o) => o,
         Err(e) => {
@@ -211,7 +214,17 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
     }
     print_verdicts(&outcome.verdicts);
     println!("results: {}", dir.display());
-    outcome.exit_code
+    match outcome.execution.interrupted {
+        Some((signal, t_us)) => {
+            println!(
+                "incomplete: stopped by {} at {:.1}s",
+                signal.name(),
+                t_us as f64 / 1e6
+            );
+            signal.exit_code()
+        }
+        None => outcome.exit_code,
+    }
 }
 
 fn check_cmd(dir: &Path) -> i32 {
@@ -312,8 +325,8 @@ fn netns_cmd(what: NetnsCmd) -> i32 {
             .map(|()| "netns world: root, iproute2, nftables and namespaces available".to_string()),
         NetnsCmd::Cleanup { prefix } => netns::cleanup(prefix.as_deref()).map(|found| {
             format!(
-                "removed {} namespaces, {} processes, {} links",
-                found.namespaces, found.processes, found.links
+                "removed {} namespaces, {} processes, {} links, {} data directories",
+                found.namespaces, found.processes, found.links, found.data_dirs
             )
         }),
     };

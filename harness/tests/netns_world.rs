@@ -65,6 +65,39 @@ fn a_halves_partition_keeps_both_sides_answering_and_the_ring_converges_after_he
         );
     }
     println!("{detail}");
+    let mut latencies_ms = op_latencies_ms(&history(dir.path()));
+    latencies_ms.sort_by(f64::total_cmp);
+    let median = latencies_ms[latencies_ms.len() / 2];
+    println!(
+        "netns op latency: min {:.2} ms, median {median:.2} ms over {} ops",
+        latencies_ms[0],
+        latencies_ms.len()
+    );
+    assert!(
+        latencies_ms[0] < 20.0 && median < 50.0,
+        "one clock: results are not offset by setup time (min {:.2} ms, median {median:.2} ms)",
+        latencies_ms[0]
+    );
+}
+
+/// Milliseconds from each invoke to its `ok` or `fail`.
+fn op_latencies_ms(records: &[Record]) -> Vec<f64> {
+    let invoked: std::collections::BTreeMap<u64, u64> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Invoke { op, t_us, .. } => Some((*op, *t_us)),
+            _ => None,
+        })
+        .collect();
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Ok { op, t_us, .. } | Record::Fail { op, t_us, .. } => {
+                Some(t_us.checked_sub(*invoked.get(op)?)? as f64 / 1e3)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -153,22 +186,100 @@ fn fifty_namespaced_nodes_outgrow_the_default_arp_table_and_still_answer_every_l
 }
 
 /// What is left of runs whose namespaces start with `prefixes`: namespaces, root-namespace
-/// links, nftables tables in the root namespace, and node processes.
-fn leftovers(prefixes: &[String]) -> (usize, usize, usize, usize) {
+/// links, nftables tables in the root namespace, node processes and data directories.
+fn leftovers(prefixes: &[String]) -> (usize, usize, usize, usize, usize) {
     let tables = Command::new("nft")
         .args(["list", "tables"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).matches("p2h").count())
-        .unwrap_or(0);
-    prefixes.iter().fold((0, 0, tables, 0), |acc, p| {
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    prefixes.iter().fold((0, 0, 0, 0, 0), |acc, p| {
         let l = netns::leaks(Some(p)).expect("leaks counted");
         (
             acc.0 + l.namespaces,
             acc.1 + l.links,
-            acc.2,
+            acc.2 + tables.matches(p.trim_end_matches('-')).count(),
             acc.3 + l.processes,
+            acc.4 + l.data_dirs,
         )
     })
+}
+
+/// The run id a netns run prints on stderr once its nodes listen.
+fn run_prefix(line: &str) -> Option<String> {
+    line.strip_prefix("netns: run ")
+        .and_then(|r| r.split(':').next())
+        .map(str::to_owned)
+}
+
+/// Start `file` in netns, wait until its nodes listen and 15 s of its schedule ran (workload
+/// and faults under way), send `signal` (`INT` or `TERM`); returns the run's prefix and the
+/// exit code, waiting at most a minute for the harness to stop.
+fn signalled_run(file: &str, out: &Path, signal: &str) -> (String, Option<i32>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["run", file, "--world", "netns", "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("harness runs");
+    let stderr = child.stderr.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let prefix = rx
+        .iter()
+        .find_map(|l| run_prefix(&l))
+        .expect("the run printed its id");
+    std::thread::sleep(std::time::Duration::from_secs(15));
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return (prefix, status.code());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("the harness did not stop within a minute of SIG{signal}");
+}
+
+#[test]
+fn sigint_and_sigterm_mid_run_leave_nothing_and_write_an_incomplete_history() {
+    if netns::caps::skip_test(
+        "sigint_and_sigterm_mid_run_leave_nothing_and_write_an_incomplete_history",
+    ) {
+        return;
+    }
+    for (signal, code, name) in [("INT", 130, "SIGINT"), ("TERM", 143, "SIGTERM")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (prefix, exit) =
+            signalled_run(&scenario("chord-netns-halves.yaml"), dir.path(), signal);
+        assert_eq!(exit, Some(code), "SIG{signal}");
+        assert_eq!(
+            leftovers(&[prefix]),
+            (0, 0, 0, 0, 0),
+            "SIG{signal} left something"
+        );
+        let records = history(dir.path());
+        assert!(
+            records.iter().any(|r| matches!(r, Record::Invoke { .. })),
+            "SIG{signal}: a partial history"
+        );
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("summary.json")).expect("summary written"),
+        )
+        .expect("json");
+        assert_eq!(summary["incomplete"], true);
+        assert_eq!(summary["interrupted_by"], name);
+    }
 }
 
 /// Start a run, wait until its nodes are up, SIGKILL the harness mid-run; returns the prefix.
@@ -184,11 +295,7 @@ fn killed_run(file: &str, out: &Path) -> String {
     let prefix = BufReader::new(stderr)
         .lines()
         .map_while(Result::ok)
-        .find_map(|l| {
-            l.strip_prefix("netns: run ")
-                .and_then(|r| r.split(':').next())
-                .map(str::to_owned)
-        });
+        .find_map(|l| run_prefix(&l));
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let _ = child.kill();
     let _ = child.wait();
@@ -196,9 +303,9 @@ fn killed_run(file: &str, out: &Path) -> String {
 }
 
 #[test]
-fn twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_or_process() {
+fn twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_process_or_data() {
     if netns::caps::skip_test(
-        "twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_or_process",
+        "twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_process_or_data",
     ) {
         return;
     }
@@ -218,13 +325,9 @@ fn twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_or_proc
             let out = run(&file, dir.path());
             assert_eq!(out.status.code(), Some(0), "{}", report(&out));
             let err = String::from_utf8_lossy(&out.stderr);
-            prefixes.extend(err.lines().find_map(|l| {
-                l.strip_prefix("netns: run ")
-                    .and_then(|r| r.split(':').next())
-                    .map(str::to_owned)
-            }));
+            prefixes.extend(err.lines().find_map(run_prefix));
         }
     }
     assert_eq!(prefixes.len(), 20, "every run printed its id");
-    assert_eq!(leftovers(&prefixes), (0, 0, 0, 0));
+    assert_eq!(leftovers(&prefixes), (0, 0, 0, 0, 0));
 }

@@ -1,5 +1,6 @@
 //! Find and remove what runs left behind — namespaces (with their veths, bridges and
-//! nftables tables) and the processes inside them — by the harness's name prefix.
+//! nftables tables), the processes inside them and the nodes' data directories — by the
+//! harness's name prefix.
 
 use crate::cmd::{ip, NetnsError};
 use crate::names::{PREFIX, RUN_ENV};
@@ -15,6 +16,24 @@ pub struct Leaks {
     pub processes: usize,
     /// Veth or bridge links with the prefix in the root namespace.
     pub links: usize,
+    /// Node data directories with the prefix in the system temporary directory.
+    pub data_dirs: usize,
+}
+
+/// Node data directories of runs under `prefix`, in the system temporary directory.
+fn data_dirs(prefix: &str) -> Vec<std::path::PathBuf> {
+    let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else {
+        return Vec::new();
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(prefix))
+        })
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect()
 }
 
 fn namespaces(prefix: &str) -> Result<Vec<String>, NetnsError> {
@@ -91,11 +110,12 @@ pub fn leaks(prefix: Option<&str>) -> Result<Leaks, NetnsError> {
         processes: processes(prefix, &ns).len(),
         namespaces: ns.len(),
         links: root_links(prefix)?.len(),
+        data_dirs: data_dirs(prefix).len(),
     })
 }
 
-/// Kill every process in the harness's namespaces under `prefix`, delete the namespaces and
-/// stray links; returns what was found before.
+/// Kill every process in the harness's namespaces under `prefix`, delete the namespaces,
+/// stray links and data directories; returns what was found before.
 pub fn cleanup(prefix: Option<&str>) -> Result<Leaks, NetnsError> {
     let prefix = prefix.unwrap_or(PREFIX);
     let found = leaks(Some(prefix))?;
@@ -108,6 +128,9 @@ pub fn cleanup(prefix: Option<&str>) -> Result<Leaks, NetnsError> {
     }
     for link in root_links(prefix)? {
         let _ = ip(&["link", "del", &link]);
+    }
+    for dir in data_dirs(prefix) {
+        let _ = std::fs::remove_dir_all(dir);
     }
     Ok(found)
 }

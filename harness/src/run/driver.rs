@@ -7,7 +7,7 @@ use super::churn::Churn;
 use super::resolve::resolve;
 use super::timeline::{key_name, timeline, Action, Timeline};
 use super::world::Host;
-use super::{Execution, RunError};
+use super::{stop, Execution, RunError};
 use crate::kind::{Input, Kind, Op};
 use crate::scenario::{Fault as SFault, LookupFrom, Scenario, Workload};
 use checkers::{FaultAction, Record};
@@ -52,12 +52,28 @@ pub fn execute<K: Kind, W: Host<K>>(
         ready: false,
         churn: Churn::new(s),
     };
-    let end = s.duration.as_us();
+    let mut end = s.duration.as_us();
+    let mut interrupted = None;
     while let Some((t_us, action)) = d.queue.pop(end) {
         d.world.advance_to(t_us, &mut d.book);
+        if let Some(signal) = stop::requested() {
+            eprintln!(
+                "harness: {}: stopping the workload, healing every fault, stopping the nodes \
+                 and writing what was recorded; a second {} exits at once and leaves the \
+                 world behind (netns: `harness netns cleanup` removes it)",
+                signal.name(),
+                signal.name()
+            );
+            interrupted = Some((signal, t_us));
+            end = t_us;
+            break;
+        }
         d.act(t_us, action)?;
     }
-    d.world.advance_to(end, &mut d.book);
+    match interrupted {
+        Some(_) => d.stop(end),
+        None => d.world.advance_to(end, &mut d.book),
+    }
     d.book.finish(end);
     let traffic = d.world.traffic();
     Ok(Execution {
@@ -65,10 +81,20 @@ pub fn execute<K: Kind, W: Host<K>>(
         net: traffic.net,
         per_node: traffic.per_node,
         malformed_dropped: traffic.malformed_dropped,
+        interrupted,
     })
 }
 
 impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
+    /// A signal stopped the run at `t_us`: heal every applied fault and record the heals.
+    fn stop(&mut self, t_us: u64) {
+        let applied: Vec<usize> = self.applied.keys().copied().collect();
+        for i in applied {
+            self.heal(t_us, i);
+        }
+        self.world.heal_all();
+    }
+
     pub(super) fn random_member(&mut self, among: Option<&[u32]>) -> Option<u32> {
         let pool: Vec<u32> = match among {
             Some(set) => set

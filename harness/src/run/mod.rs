@@ -10,6 +10,7 @@
 //! - [`netns`]: any kind in the `netns` world (real processes in network namespaces).
 //! - [`proc`]: real node processes and their typed JSON-line protocol.
 //! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
+//! - [`stop`]: SIGINT and SIGTERM stop a run, which still writes what it has.
 
 pub mod book;
 mod churn;
@@ -19,6 +20,7 @@ pub mod output;
 pub mod proc;
 pub mod resolve;
 pub mod sim;
+pub mod stop;
 pub mod timeline;
 pub mod turmoil;
 pub mod world;
@@ -73,6 +75,8 @@ pub struct Execution {
     pub per_node: Vec<NodeStats>,
     /// Malformed messages the nodes dropped (`None`: not measured).
     pub malformed_dropped: Option<u64>,
+    /// The signal that stopped the run early, and when: the history ends there.
+    pub interrupted: Option<(stop::Signal, u64)>,
 }
 
 /// A finished, checked run.
@@ -95,7 +99,8 @@ pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
 pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
     validate(s, world)?;
     let execution = s.cluster.config.visit(Execute { s, world, seed })?;
-    let verdicts = evaluate(&s.checks, &execution.records, s.duration.as_us());
+    let end = execution.interrupted.map_or(s.duration.as_us(), |(_, t)| t);
+    let verdicts = evaluate(&s.checks, &execution.records, end);
     let exit_code = exit_code(&verdicts);
     Ok(Outcome {
         execution,

@@ -85,10 +85,12 @@ impl<K: Kind> NetnsHost<K> {
         static RUNS: AtomicU32 = AtomicU32::new(0);
         let n = s.slots();
         let clock = Monotonic::start();
+        warn_about_stale_runs();
         let topo = Topology::create(RunId::fresh(RUNS.fetch_add(1, Ordering::Relaxed)), n)?;
         let links = Duration::from_micros(clock.now_us());
+        let data_prefix = format!("{}data-", topo.run().prefix());
         let data = (0..n)
-            .map(|_| tempfile::Builder::new().prefix("p2h-node-").tempdir())
+            .map(|_| tempfile::Builder::new().prefix(&data_prefix).tempdir())
             .collect::<Result<_, _>>()
             .map_err(NetnsWorldError::DataDir)?;
         let mut w = NetnsHost {
@@ -237,6 +239,19 @@ impl<K: Kind> NetnsHost<K> {
     }
 }
 
+/// Say so when namespaces or data directories of earlier runs are still there.
+fn warn_about_stale_runs() {
+    if let Ok(left) = netns::leaks(None) {
+        if left.namespaces + left.data_dirs > 0 {
+            eprintln!(
+                "netns: {} namespaces and {} data directories of other runs exist (running now, \
+                 or killed with SIGKILL); `harness netns cleanup` removes them",
+                left.namespaces, left.data_dirs
+            );
+        }
+    }
+}
+
 /// A seed of its own for each of `n` node processes, drawn from the run's `seed`.
 fn slot_seeds(seed: u64, n: u32) -> Vec<u64> {
     let mut rng = Rng::seed(seed);
@@ -260,7 +275,7 @@ impl<K: Kind> Host<K> for NetnsHost<K> {
         loop {
             self.collect();
             let now = self.clock.now_us();
-            if now >= t_us {
+            if now >= t_us || super::stop::requested().is_some() {
                 break;
             }
             std::thread::sleep(Duration::from_micros((t_us - now).min(5_000)));

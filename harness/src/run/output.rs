@@ -115,6 +115,12 @@ pub fn write(dir: &Path, s: &Scenario, seed: u64, outcome: &Outcome) -> Result<(
     history::write(&mut f, &outcome.execution.records).map_err(err(&p))?;
     let e = &outcome.execution;
     let mut sum = summary(s, seed, &e.records, &outcome.verdicts, outcome.exit_code);
+    if let Some((signal, t_us)) = e.interrupted {
+        sum["incomplete"] = json!(true);
+        sum["exit_code"] = json!(signal.exit_code());
+        sum["interrupted_by"] = json!(signal.name());
+        sum["interrupted_at_s"] = json!(t_us as f64 / 1e6);
+    }
     sum["network"] = match &e.net {
         Some(net) => json!({
             "sent": net.sent, "delivered": net.delivered, "dropped_loss": net.dropped_loss,
@@ -155,6 +161,7 @@ mod tests {
                 net: None,
                 per_node: Vec::new(),
                 malformed_dropped: None,
+                interrupted: None,
             },
             verdicts: Vec::new(),
             exit_code: 0,

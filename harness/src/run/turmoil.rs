@@ -259,7 +259,7 @@ impl<K: Kind> Host<K> for TurmoilHost<K> {
 
     fn advance_to(&mut self, t_us: u64, book: &mut Book) {
         let until = Duration::from_micros(t_us);
-        while self.sim.elapsed() < until {
+        while self.sim.elapsed() < until && super::stop::requested().is_none() {
             if let Err(e) = self.sim.step() {
                 eprintln!("turmoil: a host's software failed: {e}");
             }
