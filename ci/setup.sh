@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain. Idempotent.
 # - rustfmt and clippy (rustup components)
-# - for the netns world: iproute2 (ip, tc), nftables, ping (Debian packages; needs root)
+# - for the netns world: iproute2 (ip, tc), nftables, ping, kill (Debian packages; needs root)
 set -euo pipefail
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   rustup component add rustfmt clippy
@@ -10,6 +10,7 @@ missing=()
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
 command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+[ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     # Not root: the netns tests could not run anyway; they skip and say why.
