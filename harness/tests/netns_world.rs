@@ -212,10 +212,9 @@ fn run_prefix(line: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Start `file` in netns, wait until its nodes listen and 15 s of its schedule ran (workload
-/// and faults under way), send `signal` (`INT` or `TERM`); returns the run's prefix and the
-/// exit code, waiting at most a minute for the harness to stop.
-fn signalled_run(file: &str, out: &Path, signal: &str) -> (String, Option<i32>) {
+/// Start `file` in netns and wait until its nodes listen; returns the harness process and
+/// the run's prefix (its stderr is drained on a thread).
+fn started_run(file: &str, out: &Path) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(["run", file, "--world", "netns", "--out"])
         .arg(out)
@@ -234,6 +233,14 @@ fn signalled_run(file: &str, out: &Path, signal: &str) -> (String, Option<i32>) 
         .iter()
         .find_map(|l| run_prefix(&l))
         .expect("the run printed its id");
+    (child, prefix)
+}
+
+/// Start `file` in netns, wait until its nodes listen and 15 s of its schedule ran (workload
+/// and faults under way), send `signal` (`INT` or `TERM`); returns the run's prefix and the
+/// exit code, waiting at most a minute for the harness to stop.
+fn signalled_run(file: &str, out: &Path, signal: &str) -> (String, Option<i32>) {
+    let (mut child, prefix) = started_run(file, out);
     std::thread::sleep(std::time::Duration::from_secs(15));
     let sent = Command::new("kill")
         .arg(format!("-{signal}"))
@@ -284,22 +291,11 @@ fn sigint_and_sigterm_mid_run_leave_nothing_and_write_an_incomplete_history() {
 
 /// Start a run, wait until its nodes are up, SIGKILL the harness mid-run; returns the prefix.
 fn killed_run(file: &str, out: &Path) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["run", file, "--world", "netns", "--out"])
-        .arg(out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("harness runs");
-    let stderr = child.stderr.take().expect("piped");
-    let prefix = BufReader::new(stderr)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| run_prefix(&l));
+    let (mut child, prefix) = started_run(file, out);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let _ = child.kill();
     let _ = child.wait();
-    prefix.expect("the run printed its id")
+    prefix
 }
 
 #[test]
