@@ -54,6 +54,11 @@ pub trait Wire: Sized + Clone {
         self.encode(&mut v);
         v.len()
     }
+    /// The message's type, for per-type latency models and traffic counts (e.g. `write`,
+    /// `ack`, `read`, `response`); one label unless a protocol names its types.
+    fn label(&self) -> &'static str {
+        "msg"
+    }
 }
 
 /// A bounds-checked cursor over received bytes.
