@@ -3,7 +3,8 @@
 //! - [`arbitrary`]: quickcheck `Arbitrary` for [`Schedule`] and [`Timed`].
 //! - [`churn`]: [`ChurnModel`], Poisson joins/departures with exponential or Weibull sessions.
 //! - [`fault`]: [`Fault`] (every fault as data), [`Timed`], and the [`FaultBackend`] trait.
-//! - [`latency`]: [`Latency`], one-way delay models sampled from a seeded RNG.
+//! - [`latency`]: [`Latency`], one-way delay models (fixed, uniform, exponential, [`Pareto`],
+//!   [`Mixture`]) sampled from a seeded RNG.
 //! - [`node_set`]: [`NodeSet`], a bitset of node slots.
 //! - [`cut`]: [`Cut`], a directed network cut, and partition builders.
 //! - [`network`]: [`Network`] and [`NetConfig`] — latency, loss and healable cuts
@@ -28,7 +29,7 @@ pub mod sim;
 pub use churn::{ChurnModel, ChurnStep, Session};
 pub use cut::Cut;
 pub use fault::{Applied, Fault, FaultBackend, Ledger, Refused, Timed};
-pub use latency::Latency;
+pub use latency::{Latency, Mixture, ModelError, Pareto};
 pub use network::{CutId, LinkEffect, LinkRule, NetConfig, Network};
 pub use node_set::NodeSet;
 pub use schedule::{schedules, Bounds, Kinds, Schedule};

@@ -1,5 +1,5 @@
-//! [`Network`]: the link model a world applies to each message — default and per-link
-//! latency, loss probability, the active [`Cut`]s and [`LinkRule`]s (loss, latency or
+//! [`Network`]: the link model a world applies to each message — default, per-link and
+//! per-message-type latency, loss probability, the active [`Cut`]s and [`LinkRule`]s (loss, latency or
 //! duplication between node sets), each healable on its own, and uplink bandwidth limits.
 
 use std::collections::BTreeMap;
@@ -61,7 +61,7 @@ impl LinkRule {
 }
 
 /// The initial link model of a world (default: fixed 1 ms, no loss).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetConfig {
     /// Delay of every link without a per-link override.
     pub latency: Latency,
@@ -79,6 +79,7 @@ pub struct Network {
     latency: Latency,
     loss_probability: f64,
     link_latency: BTreeMap<(u32, u32), Latency>,
+    type_latency: BTreeMap<String, Latency>,
     cuts: Vec<(CutId, Cut)>,
     rules: Vec<(CutId, LinkRule)>,
     uplink_bytes_per_s: BTreeMap<u32, u64>,
@@ -92,6 +93,7 @@ impl Network {
             latency: config.latency,
             loss_probability: config.loss_probability,
             link_latency: BTreeMap::new(),
+            type_latency: BTreeMap::new(),
             cuts: Vec::new(),
             rules: Vec::new(),
             uplink_bytes_per_s: BTreeMap::new(),
@@ -160,17 +162,45 @@ impl Network {
     /// The delay model of the directed link `from → to`: the newest matching latency rule,
     /// else the per-link override, else the default.
     pub fn latency(&self, from: u32, to: u32) -> &Latency {
-        let rule = self.rules.iter().rev().find_map(|(_, r)| match &r.effect {
-            LinkEffect::Latency(l) if r.matches(from, to) => Some(l),
-            _ => None,
-        });
-        if let Some(l) = rule {
+        if let Some(l) = self.rule_latency(from, to) {
             return l;
         }
         if self.link_latency.is_empty() {
             return &self.latency;
         }
         self.link_latency.get(&(from, to)).unwrap_or(&self.latency)
+    }
+
+    /// The delay model of a message labelled `label` (its [`node_core::Wire::label`]) on
+    /// `from → to`: the newest matching latency rule, else the model set for the label with
+    /// [`Network::set_type_latency`], else [`Network::latency`]'s per-link or default one.
+    pub fn message_latency(&self, from: u32, to: u32, label: &str) -> &Latency {
+        if self.type_latency.is_empty() {
+            return self.latency(from, to);
+        }
+        match (self.rule_latency(from, to), self.type_latency.get(label)) {
+            (None, Some(l)) => l,
+            _ => self.latency(from, to),
+        }
+    }
+
+    /// The newest active latency rule matching `from → to`.
+    fn rule_latency(&self, from: u32, to: u32) -> Option<&Latency> {
+        self.rules.iter().rev().find_map(|(_, r)| match &r.effect {
+            LinkEffect::Latency(l) if r.matches(from, to) => Some(l),
+            _ => None,
+        })
+    }
+
+    /// Delay every message labelled `label` with `latency` on links without an active
+    /// latency rule, in place of their per-link or default model.
+    pub fn set_type_latency(&mut self, label: impl Into<String>, latency: Latency) {
+        self.type_latency.insert(label.into(), latency);
+    }
+
+    /// Remove the model of messages labelled `label`, returning it.
+    pub fn clear_type_latency(&mut self, label: &str) -> Option<Latency> {
+        self.type_latency.remove(label)
     }
 
     /// Probability that any one message is lost.
@@ -266,7 +296,7 @@ mod tests {
         net.add_rule(LinkRule {
             from: side(&[1]),
             to: side(&[0]),
-            effect: LinkEffect::Latency(slow),
+            effect: LinkEffect::Latency(slow.clone()),
         });
         assert!((net.loss_for(0, 1) - 0.75).abs() < 1e-12);
         assert!((net.loss_for(1, 0) - 0.5).abs() < 1e-12);
@@ -284,10 +314,26 @@ mod tests {
     fn link_override_is_directed_and_clearable() {
         let slow = Latency::Fixed(Duration::from_millis(90));
         let mut net = Network::new(NetConfig::default());
-        net.set_link_latency(0, 1, slow);
+        net.set_link_latency(0, 1, slow.clone());
         assert_eq!(*net.latency(0, 1), slow);
         assert_eq!(*net.latency(1, 0), Latency::default());
-        assert_eq!(net.clear_link_latency(0, 1), Some(slow));
+        assert_eq!(net.clear_link_latency(0, 1), Some(slow.clone()));
         assert_eq!(*net.latency(0, 1), Latency::default());
+    }
+
+    #[test]
+    fn type_latency_beats_links_but_not_rules() {
+        let ms = |n| Latency::Fixed(Duration::from_millis(n));
+        let mut net = Network::new(NetConfig::default());
+        net.set_link_latency(0, 1, ms(90));
+        net.set_type_latency("ack", ms(3));
+        assert_eq!(*net.message_latency(0, 1, "ack"), ms(3));
+        assert_eq!(*net.message_latency(0, 1, "write"), ms(90));
+        assert_eq!(*net.message_latency(1, 0, "write"), Latency::default());
+        let rule = net.add_rule(LinkRule::everywhere(LinkEffect::Latency(ms(40))));
+        assert_eq!(*net.message_latency(0, 1, "ack"), ms(40));
+        net.remove_rule(rule);
+        assert_eq!(net.clear_type_latency("ack"), Some(ms(3)));
+        assert_eq!(*net.message_latency(0, 1, "ack"), ms(90));
     }
 }

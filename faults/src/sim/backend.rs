@@ -103,7 +103,7 @@ impl<N: Node> FaultBackend for World<N> {
                 between,
             } => self.rules(between, LinkEffect::Loss(*probability)),
             Fault::Latency { latency, between } => {
-                self.rules(between, LinkEffect::Latency(*latency))
+                self.rules(between, LinkEffect::Latency(latency.clone()))
             }
             Fault::Duplicate { probability } => {
                 self.rules(&None, LinkEffect::Duplicate(*probability))

@@ -88,7 +88,10 @@ impl<M: Wire> Fabric<M> {
     }
 
     fn schedule(&mut self, from: u32, to: u32, len_bytes: u32, departs: Instant, msg: M) {
-        let delay = self.net.latency(from, to).sample(&mut self.rng);
+        let delay = self
+            .net
+            .message_latency(from, to, msg.label())
+            .sample(&mut self.rng);
         self.stats.in_flight += 1;
         self.queue.push(
             departs + delay,

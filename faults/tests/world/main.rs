@@ -2,10 +2,12 @@
 //!
 //! - `support`: the test node [`support::Pinger`] and world builders.
 //! - `network`: latency bounds, loss, cuts, unknown addresses, counters.
+//! - `by_type`: latency chosen by message label.
 //! - `lifecycle`: crash, restart, timers, determinism, malformed input.
 //! - `faults`: every `Fault` through the `FaultBackend`: bandwidth, loss between groups,
 //!   duplication, reordering, pause, clock skew, crash and restart.
 
+mod by_type;
 mod faults;
 mod lifecycle;
 mod network;

@@ -40,6 +40,13 @@ impl Wire for Msg {
     fn encoded_len(&self) -> usize {
         5
     }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Msg::Ping(_) => "ping",
+            Msg::Pong(_) => "pong",
+        }
+    }
 }
 
 /// What a client can ask a pinger.

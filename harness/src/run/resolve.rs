@@ -4,21 +4,6 @@ use crate::scenario::{self, CrashTarget, Fault as SFault, NodeName, NodeRef, Par
 use faults::{Fault, Shape};
 use node_core::Rng;
 
-/// The scenario's latency model for the worlds.
-pub fn latency(l: &scenario::Latency) -> faults::Latency {
-    match l {
-        scenario::Latency::Fixed(d) => faults::Latency::Fixed(d.get()),
-        scenario::Latency::Uniform { min, max } => faults::Latency::Uniform {
-            min: min.get(),
-            max: max.get(),
-        },
-        scenario::Latency::Jitter { mean, jitter } => faults::Latency::Jitter {
-            mean: mean.get(),
-            jitter: jitter.get(),
-        },
-    }
-}
-
 fn slots(names: &[NodeName]) -> Vec<u32> {
     names.iter().map(|n| n.index()).collect()
 }
@@ -59,7 +44,7 @@ pub fn resolve(s: &Scenario, i: usize, up: &[u32], rng: &mut Rng) -> Option<Faul
             latency: l,
             between: b,
         } => Fault::Latency {
-            latency: latency(l),
+            latency: l.model(),
             between: between(s, b.as_ref()),
         },
         SFault::Crash(c) => Fault::Crash {

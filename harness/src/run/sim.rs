@@ -1,7 +1,6 @@
 //! Nodes of any kind in the `sim` world, as a [`Host`].
 
 use super::book::Book;
-use super::resolve::latency;
 use super::world::{Host, Traffic};
 use crate::kind::{command, Input, Kind};
 use crate::scenario::Scenario;
@@ -20,14 +19,20 @@ pub struct SimHost<K: Kind> {
 }
 
 impl<K: Kind> SimHost<K> {
-    /// Build the world for `s` (network defaults, bandwidth) with all nodes idle.
+    /// Build the world for `s` (network defaults, latency by message type, bandwidth) with
+    /// all nodes idle.
     pub fn new(s: &Scenario, cfg: &K::Config, seed: u64) -> Result<Self, Refused> {
         let net = NetConfig {
-            latency: latency(&s.network.latency),
+            latency: s.network.latency.model(),
             loss_probability: s.network.loss.get(),
         };
         let mut rng = Rng::seed(seed);
         let mut world = World::new(net, rng.next_u64());
+        for (label, l) in &s.network.latency_by_type {
+            world
+                .network_mut()
+                .set_type_latency(label.as_str(), l.model());
+        }
         let restart_seed = rng.next_u64();
         let restart_cfg = cfg.clone();
         let id_addrs = Arc::new(Mutex::new((0..s.slots()).map(sim_addr).collect::<Vec<_>>()));

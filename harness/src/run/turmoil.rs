@@ -23,7 +23,6 @@ mod links;
 pub use backend::check_supported;
 
 use super::book::Book;
-use super::resolve::latency;
 use super::world::{Host, Traffic};
 use crate::kind::{command, Ev, Input as KindInput, Kind, Transport};
 use crate::scenario::Scenario;
@@ -99,7 +98,7 @@ impl<K: Kind> TurmoilHost<K> {
     ) -> Result<Self, Refused> {
         check_supported(s)?;
         let n = s.slots();
-        let base = latency(&s.network.latency);
+        let base = s.network.latency.model();
         let (min, max) = base.bounds();
         let mut rng = Rng::seed(seed);
         let sim = turmoil::Builder::new()

@@ -8,7 +8,7 @@
 //!   config type) and the checks that need the whole document (`validate`), whose errors
 //!   are placed in the text by `locate`.
 //! - `duration` ([`Dur`]), `units` ([`Probability`], [`Rate`], [`Bandwidth`]), `latency`
-//!   ([`Latency`]), `nodes` ([`NodeName`], [`NodeRef`], ...): validated values.
+//!   ([`Latency`], [`Mix`]), `nodes` ([`NodeName`], [`NodeRef`], ...): validated values.
 //! - `cluster`, `workload`, `fault` (+ `fault_item`), `check`: the sections.
 //! - `visit`: serde helpers that keep every error located; `error`: [`ScenarioError`].
 //!
@@ -40,7 +40,7 @@ pub use cluster::{Cluster, ClusterKind};
 pub use duration::Dur;
 pub use error::ScenarioError;
 pub use fault::{Churn, Crash, CrashTarget, Fault, FaultAt, OneWay, Partition, Session};
-pub use latency::Latency;
+pub use latency::{Latency, Mix, MixPart};
 pub use load::{load, parse};
 pub use nodes::{Between, LookupFrom, NodeCount, NodeName, NodeRef};
 pub use start::Start;
@@ -109,12 +109,15 @@ pub enum World {
 }
 
 /// Defaults for every link.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
     /// One-way latency (default 0).
     #[serde(default)]
     pub latency: Latency,
+    /// One-way latency of messages by type (their `Wire::label`), in place of `latency`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub latency_by_type: BTreeMap<String, Latency>,
     /// Probability that a message is lost (default 0).
     #[serde(default)]
     pub loss: Probability,

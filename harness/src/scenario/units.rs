@@ -72,11 +72,11 @@ impl<'de> Deserialize<'de> for Rate {
 }
 
 /// Reads a number and checks it with `accept`; `what` names the expected value.
-struct NumberVisitor<F> {
+pub(super) struct NumberVisitor<F> {
     /// The expected value, for messages.
-    what: &'static str,
+    pub(super) what: &'static str,
     /// Turns an in-range number into the value.
-    accept: F,
+    pub(super) accept: F,
 }
 
 impl<T, F: FnOnce(f64) -> Option<T>> NumberVisitor<F> {

@@ -36,6 +36,12 @@ const NO_NETEM: &str = "this kernel has no netem qdisc, so real links cannot be 
 
 /// Refuse, before any namespace is made, what this world cannot express in `s`.
 pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
+    if !s.network.latency_by_type.is_empty() {
+        return Err(refuse(
+            "latency_by_type",
+            &format!("`network.latency_by_type` must be absent here: {NO_NETEM}"),
+        ));
+    }
     if s.network.latency != Latency::default() {
         return Err(refuse(
             "latency",

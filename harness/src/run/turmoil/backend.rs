@@ -5,8 +5,10 @@
 use super::super::world::Host;
 use super::{draws, TurmoilHost, CORE_DRAWS, NAME};
 use crate::kind::Kind;
-use crate::scenario::Scenario;
-use faults::{Applied, CutId, Fault, FaultBackend, LinkEffect, LinkRule, NodeSet, Refused};
+use crate::scenario::{Fault as SFault, Scenario};
+use faults::{
+    Applied, CutId, Fault, FaultBackend, Latency, LinkEffect, LinkRule, NodeSet, Refused,
+};
 use node_core::sim_addr;
 use runtime::Input;
 
@@ -23,12 +25,31 @@ pub(super) enum Undo {
 /// Why bandwidth cannot be modelled here.
 const NO_BANDWIDTH: &str = "turmoil links have latency but no serialisation rate";
 
-/// Refuse, before running, what this world cannot express in `s`: every scenario fault
-/// maps onto turmoil; the network's bandwidth does not.
+/// Why latency distributions and per-type latency cannot be modelled here.
+const NO_DISTRIBUTION: &str = "turmoil draws each link's delay from its own curve between a \
+     minimum and a maximum, so it has no exponential, Pareto or mix latency; run them with \
+     `--world sim`";
+
+/// Why latency by message type cannot be modelled here.
+const NO_TYPES: &str = "turmoil links carry bytes, not typed messages, so latency cannot \
+     depend on the message type; run `network.latency_by_type` with `--world sim`";
+
+/// Refuse, before running, what this world cannot express in `s`: the network's bandwidth,
+/// latency by message type, and latency distributions (in `network` or a `latency` fault).
 pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
-    match s.network.bandwidth {
-        Some(_) => Err(refuse("bandwidth", NO_BANDWIDTH)),
-        None => Ok(()),
+    if s.network.bandwidth.is_some() {
+        return Err(refuse("bandwidth", NO_BANDWIDTH));
+    }
+    if !s.network.latency_by_type.is_empty() {
+        return Err(refuse("latency_by_type", NO_TYPES));
+    }
+    let distribution = s.faults.iter().any(|f| match &f.fault {
+        SFault::Latency { latency, .. } => latency.is_distribution(),
+        _ => false,
+    });
+    match s.network.latency.is_distribution() || distribution {
+        true => Err(refuse("latency", NO_DISTRIBUTION)),
+        false => Ok(()),
     }
 }
 
@@ -137,8 +158,12 @@ impl<K: Kind> FaultBackend for TurmoilHost<K> {
                 probability,
                 between,
             } => self.rules(between, LinkEffect::Loss(*probability)),
+            Fault::Latency {
+                latency: Latency::Exponential { .. } | Latency::Pareto(_) | Latency::Mix(_),
+                ..
+            } => return Err(refuse("latency", NO_DISTRIBUTION)),
             Fault::Latency { latency, between } => {
-                self.rules(between, LinkEffect::Latency(*latency))
+                self.rules(between, LinkEffect::Latency(latency.clone()))
             }
             Fault::Duplicate { .. } => {
                 return Err(refuse(
@@ -184,5 +209,32 @@ impl<K: Kind> FaultBackend for TurmoilHost<K> {
         for undo in self.applied.take_all() {
             self.undo(undo);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_supported;
+    use crate::scenario::parse;
+
+    /// Whether turmoil refuses a chord scenario whose `network` section is `network`.
+    fn refused(network: &str) -> Option<String> {
+        let text = format!(
+            "name: t\nduration: 1s\ncluster: {{ kind: chord, nodes: 2 }}\nnetwork:\n{network}"
+        );
+        let s = parse(&text, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        check_supported(&s).err().map(|r| r.to_string())
+    }
+
+    #[test]
+    fn latency_distributions_and_types_are_refused_and_ranges_are_not() {
+        assert_eq!(refused("  latency: { min: 1ms, max: 5ms }\n"), None);
+        let exp = refused("  latency: { exponential: { mean: 1ms } }\n").expect("refused");
+        assert!(
+            exp.contains("no exponential, Pareto or mix latency"),
+            "{exp}"
+        );
+        let typed = refused("  latency_by_type: { write: 2ms }\n").expect("refused");
+        assert!(typed.contains("latency_by_type"), "{typed}");
     }
 }
