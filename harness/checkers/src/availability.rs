@@ -37,7 +37,8 @@ impl Tally {
         (self.invoked > 0).then(|| self.ok as f64 / self.invoked as f64)
     }
 
-    fn add(&mut self, other: Tally) {
+    /// Count `other` in as well.
+    pub fn add(&mut self, other: Tally) {
         self.invoked += other.invoked;
         self.ok += other.ok;
     }
@@ -266,6 +267,8 @@ mod tests {
             t_us: t,
             op,
             ret: Ret::Get {
+                siblings: Vec::new(),
+                versions: Vec::new(),
                 value: None,
                 hops: 1,
                 timeouts: 0,

@@ -6,90 +6,12 @@
 //! [`Ret`]. Membership changes, faults (by their index in the scenario) and health probes
 //! are recorded too, so that every checker can run again from the file alone.
 
+pub use crate::call::{Call, Ret};
 use crate::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::path::Path;
-
-/// An operation as a client called it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "f", rename_all = "snake_case")]
-pub enum Call {
-    /// Find the node responsible for `key` (an identifier in the kind's key space).
-    Lookup {
-        /// The identifier looked up.
-        key: Bytes,
-    },
-    /// Store `value` under `key`.
-    Put {
-        /// The key's identifier.
-        key: Bytes,
-        /// The value written.
-        value: Bytes,
-    },
-    /// Read `key`.
-    Get {
-        /// The key's identifier.
-        key: Bytes,
-    },
-}
-
-impl Call {
-    /// The function's name (`lookup`, `put`, `get`).
-    pub fn f(&self) -> &'static str {
-        match self {
-            Call::Lookup { .. } => "lookup",
-            Call::Put { .. } => "put",
-            Call::Get { .. } => "get",
-        }
-    }
-}
-
-/// What a completed operation returned.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "f", rename_all = "snake_case")]
-pub enum Ret {
-    /// A lookup's answer: the responsible node's identifier.
-    Lookup {
-        /// The node the lookup ended at.
-        answer: Bytes,
-        /// Nodes that answered on the way.
-        hops: u32,
-        /// Requests that timed out on the way.
-        timeouts: u32,
-    },
-    /// A put was stored at `at`.
-    Put {
-        /// The node that stored it.
-        at: Bytes,
-        /// Nodes that answered on the way.
-        hops: u32,
-        /// Requests that timed out on the way.
-        timeouts: u32,
-    },
-    /// A get's value (`None`: not found).
-    Get {
-        /// The value read.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        value: Option<Bytes>,
-        /// Nodes that answered on the way.
-        hops: u32,
-        /// Requests that timed out on the way.
-        timeouts: u32,
-    },
-}
-
-impl Ret {
-    /// Nodes that answered and requests that timed out on the way.
-    pub fn cost(&self) -> (u32, u32) {
-        match self {
-            Ret::Lookup { hops, timeouts, .. }
-            | Ret::Put { hops, timeouts, .. }
-            | Ret::Get { hops, timeouts, .. } => (*hops, *timeouts),
-        }
-    }
-}
 
 /// Whether a fault record starts or ends a fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,6 +212,7 @@ mod tests {
                 t_us: 3,
                 op: 1,
                 ret: Ret::Put {
+                    version: None,
                     at: b("ab"),
                     hops: 2,
                     timeouts: 0,

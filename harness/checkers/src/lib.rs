@@ -5,8 +5,13 @@
 //!   probe) with typed calls and results.
 //! - [`lookup`]: `lookup_correct` and `path_length`, against ring-successor ground truth.
 //! - [`availability`]: operations that succeed on each side of a partition.
+//! - [`linearizable`]: a linearizable order of each key's puts / gets and set adds / reads,
+//!   within a budget (Wing–Gong search with Lowe's cache, per key).
 //! - [`converge`]: the system is healthy again within a bound after the last change.
 //! - [`writes`]: `no_lost_writes`, reads after acknowledged writes of a key/value store.
+//! - [`sets`]: Jepsen's set test, `no_lost_writes` for adds to sets.
+//! - [`staleness`]: PBS k-staleness and t-visibility of reads.
+//! - [`siblings`]: how often reads return several concurrent versions.
 //!
 //! A verdict states one kind of property — correctness or liveness — and the exit code
 //! says which failed. A check with nothing to judge (no operation in its window, a run that
@@ -15,9 +20,14 @@
 
 pub mod availability;
 mod bytes;
+pub mod call;
 pub mod converge;
 pub mod history;
+pub mod linearizable;
 pub mod lookup;
+pub mod sets;
+pub mod siblings;
+pub mod staleness;
 pub mod writes;
 
 pub use bytes::Bytes;

@@ -1,6 +1,7 @@
-//! `no_lost_writes` for key/value stores (Chord's DHash store, and the quorum store to
-//! come): every read of a key after an acknowledged write returns that write's value or a
-//! newer one (a value written by a put invoked after it), not an older one or nothing.
+//! `no_lost_writes` for key/value stores (Chord's DHash store, the quorum store): every
+//! read of a key after an acknowledged write returns that write's value or a newer one (a
+//! value written by a put invoked after it), possibly among siblings, not an older one or
+//! nothing. Sets (adds and reads) are judged by [`crate::sets`].
 
 use crate::{Bytes, Call, Property, Record, Ret, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +33,7 @@ pub fn writes(records: &[Record]) -> Writes {
     let mut calls: BTreeMap<u64, (u64, Call)> = BTreeMap::new();
     let mut puts: BTreeMap<Bytes, Vec<Put>> = BTreeMap::new();
     let mut put_of: BTreeMap<u64, (Bytes, usize)> = BTreeMap::new();
-    let mut reads: Vec<(u64, Bytes, Option<Bytes>)> = Vec::new();
+    let mut reads: Vec<(u64, Bytes, Vec<Bytes>)> = Vec::new();
     for r in records {
         match r {
             Record::Invoke { t_us, op, call, .. } => {
@@ -55,8 +56,9 @@ pub fn writes(records: &[Record]) -> Writes {
                         }
                     }
                 }
-                (Some((invoked, Call::Get { key })), Ret::Get { value, .. }) => {
-                    reads.push((*invoked, key.clone(), value.clone()));
+                (Some((invoked, Call::Get { key })), ret @ Ret::Get { .. }) => {
+                    let values = ret.values().into_iter().cloned().collect();
+                    reads.push((*invoked, key.clone(), values));
                 }
                 _ => {}
             },
@@ -71,13 +73,13 @@ pub fn writes(records: &[Record]) -> Writes {
         ..Writes::default()
     };
     let mut read_keys: BTreeSet<Bytes> = BTreeSet::new();
-    for (invoked, key, value) in &reads {
+    for (invoked, key, values) in &reads {
         let Some(list) = puts.get(key) else { continue };
         let acked_before = list
             .iter()
             .filter(|p| p.acked_us.is_some_and(|a| a <= *invoked))
             .max_by_key(|p| p.acked_us);
-        if let Some(v) = value {
+        for v in values {
             let acked = list.iter().any(|p| &p.value == v && p.acked_us.is_some());
             if !acked && list.iter().any(|p| &p.value == v) {
                 out.unacknowledged_present += 1;
@@ -85,7 +87,7 @@ pub fn writes(records: &[Record]) -> Writes {
         }
         let Some(w) = acked_before else { continue };
         read_keys.insert(key.clone());
-        let fresh = value.as_ref().is_some_and(|v| {
+        let fresh = values.iter().any(|v| {
             *v == w.value
                 || list
                     .iter()
@@ -160,6 +162,7 @@ mod tests {
             t_us: t,
             op,
             ret: Ret::Put {
+                version: None,
                 at: b("n"),
                 hops: 1,
                 timeouts: 0,
@@ -171,6 +174,8 @@ mod tests {
             t_us: t,
             op,
             ret: Ret::Get {
+                siblings: Vec::new(),
+                versions: Vec::new(),
                 value: value.map(b),
                 hops: 1,
                 timeouts: 0,
