@@ -38,7 +38,7 @@ use crate::run::proc::{Line, Meta};
 use clap::{Args, ValueEnum};
 use durable::{DurableError, Saver};
 use node_core::{Addr, Rng};
-use runtime::{channel, run_datagram, run_stream, Clock, Shared, StreamNet, TokioTcp};
+use runtime::{channel, run_datagram, run_stream, Clock, Shared, StreamNet, SyncHook, TokioTcp};
 use session::{emit, stdin_lines, Session};
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -162,6 +162,36 @@ fn exit_code(e: &DurableError) -> i32 {
     }
 }
 
+/// Saves the node's durable state whenever its change counter moved (for kinds that count
+/// changes; others are saved periodically by the session). A failed save is reported once
+/// per failing stretch, and holds back what the node would send.
+fn sync_hook<K: Kind>(mut saver: Saver) -> SyncHook<K::Node> {
+    let mut saved = None;
+    let mut failing = false;
+    Box::new(move |node: &K::Node| {
+        let Some(changes) = K::durable_changes(node) else {
+            return true;
+        };
+        if saved == Some(changes) {
+            return true;
+        }
+        match saver.save_now(&K::durable(node)) {
+            Ok(()) => {
+                saved = Some(changes);
+                failing = false;
+                true
+            }
+            Err(e) => {
+                if !failing {
+                    eprintln!("{e}");
+                }
+                failing = true;
+                false
+            }
+        }
+    })
+}
+
 async fn node<K: Kind>(args: NodeArgs, cfg: K::Config) -> i32 {
     let durable = args.data_dir.as_deref().map(|d| durable::open(d, K::NAME));
     let durable: Option<K::Durable> = match durable.transpose() {
@@ -175,7 +205,10 @@ async fn node<K: Kind>(args: NodeArgs, cfg: K::Config) -> i32 {
         Transport::Datagram => TransportArg::Udp,
         Transport::Stream => TransportArg::Tcp,
     });
-    let (ctl, ends) = channel::<K::Node>();
+    let (ctl, mut ends) = channel::<K::Node>();
+    if let Some(dir) = args.data_dir.clone() {
+        ends = ends.with_sync(sync_hook::<K>(Saver::new(dir, K::NAME)));
+    }
     let (me, socket) = match bind(transport, args.listen).await {
         Ok(b) => b,
         Err(e) => {

@@ -177,6 +177,20 @@ impl Saver {
         }
     }
 
+    /// Save `state` now, on this thread, unless it is what the last successful save wrote
+    /// (the write-before-acknowledge path: the node waits until the file is durable).
+    pub(super) fn save_now<D: Serialize>(&mut self, state: &D) -> Result<(), DurableError> {
+        let text = render(self.kind, state).map_err(|e| DurableError::Unwritable {
+            path: self.dir.join(STORE_FILE),
+            source: io::Error::other(e),
+        })?;
+        if self.last.as_ref() != Some(&text) {
+            write_atomically(&self.dir, &text)?;
+            self.last = Some(text);
+        }
+        Ok(())
+    }
+
     /// Save `state` unless it is what the last successful save wrote. The file is written
     /// on the blocking pool, so the node's driver keeps running meanwhile.
     pub(super) async fn save_if_changed<D: Serialize>(

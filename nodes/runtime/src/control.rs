@@ -37,10 +37,24 @@ pub struct Control<N: Node> {
     events: UnboundedReceiver<Stamped<N::Event>>,
 }
 
+/// Makes a core's state durable; `false` when it could not.
+pub type SyncHook<N> = Box<dyn FnMut(&N) -> bool + Send>;
+
 /// The driver's side of the two channels.
 pub struct Ends<N: Node> {
     pub(crate) inputs: UnboundedReceiver<Input<N::Command>>,
     pub(crate) events: UnboundedSender<Stamped<N::Event>>,
+    pub(crate) sync: Option<SyncHook<N>>,
+}
+
+impl<N: Node> Ends<N> {
+    /// Run `sync` after every step of the core, before anything it wants sent leaves, so
+    /// that what it acknowledges is on disk first. When `sync` fails, those messages are
+    /// dropped: an acknowledgement of a write that is not durable must not go out.
+    pub fn with_sync(mut self, sync: SyncHook<N>) -> Self {
+        self.sync = Some(sync);
+        self
+    }
 }
 
 /// A connected pair: give [`Ends`] to a driver, keep [`Control`]. Dropping `Control` stops
@@ -56,6 +70,7 @@ pub fn channel<N: Node>() -> (Control<N>, Ends<N>) {
         Ends {
             inputs: in_rx,
             events: ev_tx,
+            sync: None,
         },
     )
 }

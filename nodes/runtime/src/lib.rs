@@ -27,7 +27,7 @@ pub mod stream;
 mod turmoil_net;
 
 pub use clock::Clock;
-pub use control::{channel, Control, Ends, Input, Stamped};
+pub use control::{channel, Control, Ends, Input, Stamped, SyncHook};
 pub use datagram::{run_datagram, Datagram, Tap, Tapped, Verdict};
 pub use error::RuntimeError;
 pub use pump::Shared;
