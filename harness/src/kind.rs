@@ -42,6 +42,18 @@ pub enum Op {
         /// The key's name.
         key: String,
     },
+    /// Add `element` to the set named `key`.
+    Add {
+        /// The set's name.
+        key: String,
+        /// The element.
+        element: u64,
+    },
+    /// Read the set named `key`.
+    Read {
+        /// The set's name.
+        key: String,
+    },
 }
 
 /// What the runner asks of one node, in any world.
@@ -88,6 +100,14 @@ pub enum Report {
         hops: u32,
         /// Requests that timed out on the way.
         timeouts: u32,
+    },
+    /// An operation's outcome is unknown: it may or may not have taken effect (a write
+    /// that reached some replicas but not enough in time).
+    Unknown {
+        /// Its operation id.
+        req: u64,
+        /// Why.
+        error: String,
     },
 }
 
@@ -165,6 +185,14 @@ pub trait Kind: 'static {
     fn health(cfg: &Self::Config, views: &[Self::View]) -> Health;
     /// Malformed messages the node dropped.
     fn malformed_dropped(node: &Self::Node) -> u64;
+
+    /// A counter of changes to the node's durable state, for a kind whose acknowledgements
+    /// promise durability: a node process then saves the state after every change, before
+    /// anything the node sends leaves. `None` (the default): saved periodically instead.
+    fn durable_changes(node: &Self::Node) -> Option<u64> {
+        let _ = node;
+        None
+    }
 
     /// The program and arguments that run one idle node in a netns slot. By default the
     /// harness's own `node <kind>` with the whole config; a kind that wraps a third-party

@@ -16,7 +16,7 @@ pub enum ClusterKind {
     Kademlia,
     /// BitTorrent-style swarm (not implemented yet).
     Swarm,
-    /// Quorum-replicated key-value store (not implemented yet).
+    /// Dynamo-style quorum-replicated key-value store.
     Quorum,
 }
 
@@ -130,4 +130,5 @@ macro_rules! registry {
 
 registry! {
     Chord => crate::kinds::chord::Chord,
+    Quorum => crate::kinds::quorum::Quorum,
 }

@@ -61,7 +61,9 @@ fn every_partition_shape_pause_loss_latency_and_crash_give_the_sim_verdicts() {
 #[test]
 fn duplication_and_bandwidth_are_refused_by_name() {
     let s = parse(SHAPES, "shapes.yaml").expect("valid scenario");
-    let ClusterConfig::Chord(c) = &s.cluster.config;
+    let ClusterConfig::Chord(c) = &s.cluster.config else {
+        panic!("a chord scenario");
+    };
     let mut w = TurmoilHost::<Chord>::new(&s, c, 1).expect("builds");
     let dup = w
         .apply(&Fault::Duplicate { probability: 0.1 })
@@ -102,7 +104,9 @@ fn received(w: &TurmoilHost<Chord>, slot: u32) -> u64 {
 fn an_isolated_or_paused_node_hears_nothing_until_healed() {
     let four = "name: four\nduration: 60s\ncluster: { kind: chord, nodes: 4 }\n";
     let s = parse(four, "four.yaml").expect("valid scenario");
-    let ClusterConfig::Chord(cfg) = &s.cluster.config;
+    let ClusterConfig::Chord(cfg) = &s.cluster.config else {
+        panic!("a chord scenario");
+    };
     let mut w = TurmoilHost::<Chord>::new(&s, cfg, 3).expect("builds");
     let mut book = Book::new(Vec::new());
     w.input(0, Input::Start { via: None });

@@ -52,7 +52,9 @@ fn wall_s(nodes: u64, secs: u64, tick: Duration) -> (f64, usize) {
         .replace("{heal}", &at(0.5))
         .replace("{crash}", &at(0.6));
     let s = parse(&text, "scale.yaml").expect("valid scenario");
-    let ClusterConfig::Chord(cfg) = &s.cluster.config;
+    let ClusterConfig::Chord(cfg) = &s.cluster.config else {
+        panic!("a chord scenario");
+    };
     let started = std::time::Instant::now();
     let mut w = TurmoilHost::<Chord>::with_tick(&s, cfg, 1, tick).expect("builds");
     let ex = driver::execute::<Chord, _>(&s, cfg, 1, &mut w).expect("runs");

@@ -5,34 +5,54 @@ use crate::scenario::{Check, Dur};
 use checkers::availability::{availability, verdict as availability_verdict};
 use checkers::converge::convergence;
 use checkers::lookup::{lookup_stats, lookup_stats_from, LookupStats};
-use checkers::{writes, Property, Record, Verdict};
+use checkers::{sets, siblings, staleness, writes, Property, Record, Verdict};
 
 /// Judge `records` of a run that ended at `end_us` against every check in `checks`.
 pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdict> {
     let stats = lookup_stats(records);
     checks
         .iter()
-        .map(|check| {
-            let name = check.name();
-            match check {
-                Check::LookupCorrect { min_success, from } => {
-                    lookup_correct(records, &stats, min_success.get(), from.as_ref())
-                }
-                Check::PathLength { max_mean_hops } => path_length(&stats, *max_mean_hops),
-                Check::Converge { within } => converge(records, within, end_us),
-                Check::Availability { min, side } => {
-                    availability_verdict(&availability(records), min.get(), *side)
-                }
-                Check::NoLostWrites {} => writes::verdict(&writes::writes(records)),
-                other => Verdict::judged(
-                    name,
-                    Property::Correctness,
-                    false,
-                    format!("`{}` does not apply to this history", other.name()),
-                ),
+        .map(|check| match check {
+            Check::LookupCorrect { min_success, from } => {
+                lookup_correct(records, &stats, min_success.get(), from.as_ref())
             }
+            Check::PathLength { max_mean_hops } => path_length(&stats, *max_mean_hops),
+            Check::Converge { within } => converge(records, within, end_us),
+            Check::Availability { min, side } => {
+                availability_verdict(&availability(records), min.get(), *side)
+            }
+            Check::NoLostWrites {} => no_lost_writes(records),
+            Check::Staleness { after, min_fresh } => staleness::verdict(
+                &staleness::staleness(records),
+                after.as_us(),
+                min_fresh.get(),
+            ),
+            Check::Linearizable {} => {
+                checkers::linearizable::check(records, checkers::linearizable::Budget::default())
+            }
+            Check::Siblings { max } => siblings::verdict(&siblings::siblings(records), max.get()),
         })
         .collect()
+}
+
+/// `no_lost_writes` over the puts and gets of keys and the adds and reads of sets: both
+/// are judged when a history has both.
+fn no_lost_writes(records: &[Record]) -> Verdict {
+    let kv = writes::writes(records);
+    let set = sets::set_test(records);
+    match (kv.acknowledged > 0, set.sets > 0) {
+        (_, false) => writes::verdict(&kv),
+        (false, true) => sets::verdict(&set),
+        (true, true) => {
+            let (a, b) = (writes::verdict(&kv), sets::verdict(&set));
+            let detail = format!("{}; {}", a.detail, b.detail);
+            if a.inconclusive && b.inconclusive {
+                return Verdict::inconclusive("no_lost_writes", Property::Correctness, detail);
+            }
+            let lost = (!a.passed && !a.inconclusive) || (!b.passed && !b.inconclusive);
+            Verdict::judged("no_lost_writes", Property::Correctness, !lost, detail)
+        }
+    }
 }
 
 fn lookup_correct(records: &[Record], all: &LookupStats, min: f64, from: Option<&Dur>) -> Verdict {

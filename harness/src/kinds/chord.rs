@@ -135,6 +135,7 @@ impl Kind for Chord {
             Op::Get { key } => Call::Get {
                 key: bytes_of(Id::of_key(key, bits)),
             },
+            Op::Add { .. } | Op::Read { .. } => return None,
         })
     }
 
@@ -153,6 +154,7 @@ impl Kind for Chord {
                 op,
                 key: id_of(key)?,
             },
+            Call::Add { .. } | Call::Read { .. } => return None,
         })
     }
 
@@ -174,11 +176,14 @@ impl Kind for Chord {
                         timeouts,
                     },
                     OpResult::Stored(n) => Ret::Put {
+                        version: None,
                         at: bytes_of(n.id),
                         hops,
                         timeouts,
                     },
                     OpResult::Value(v) => Ret::Get {
+                        siblings: Vec::new(),
+                        versions: Vec::new(),
                         value: v.map(Bytes),
                         hops,
                         timeouts,

@@ -1,3 +1,4 @@
 //! The node-kind adapters, one module per protocol (see [`Kind`](crate::kind::Kind)).
 
 pub mod chord;
+pub mod quorum;

@@ -76,7 +76,14 @@ impl Book {
                 hops,
                 timeouts,
             }),
-            Report::Done { .. } | Report::Failed { .. } => {}
+            Report::Unknown { req, error } if self.open.remove(&req) => {
+                self.records.push(Record::Info {
+                    t_us,
+                    op: req,
+                    why: error,
+                });
+            }
+            Report::Done { .. } | Report::Failed { .. } | Report::Unknown { .. } => {}
         }
     }
 

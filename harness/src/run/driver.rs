@@ -5,7 +5,7 @@
 use super::book::Book;
 use super::churn::Churn;
 use super::resolve::resolve;
-use super::timeline::{key_name, timeline, Action, Timeline};
+use super::timeline::{timeline, Action, Timeline};
 use super::world::Host;
 use super::{stop, Execution, RunError};
 use crate::kind::{Input, Kind, Op};
@@ -150,19 +150,17 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
             .filter(|w| matches!(w, Workload::Put { .. }))
             .map(Workload::ops)
             .sum();
-        let group = match w {
-            Workload::Lookup {
-                from: LookupFrom::Nodes(r),
-                ..
-            } => self
+        let group = match w.from() {
+            LookupFrom::Nodes(r) => self
                 .s
                 .members(r)
                 .map(|m| m.iter().map(|n| n.index()).collect::<Vec<_>>()),
-            _ => None,
+            LookupFrom::Random => None,
         };
         let Some(node) = self.random_member(group.as_deref()) else {
             return;
         };
+        let key = w.key_name(index, puts);
         let op = match w {
             Workload::Lookup { .. } => Op::Lookup {
                 seed: self.rng.next_u64().to_be_bytes(),
@@ -170,17 +168,17 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
             Workload::Put {
                 value_size_bytes, ..
             } => {
-                let mut v = format!("value-{index}").into_bytes();
+                let mut value = format!("value-{item}-{index}").into_bytes();
                 let size = value_size_bytes.unwrap_or(16) as usize;
-                v.resize(size.max(v.len()), b'.');
-                Op::Put {
-                    key: key_name(w, index, puts),
-                    value: v,
-                }
+                value.resize(size.max(value.len()), b'.');
+                Op::Put { key, value }
             }
-            Workload::Get { .. } => Op::Get {
-                key: key_name(w, index, puts),
+            Workload::Get { .. } => Op::Get { key },
+            Workload::Add { .. } => Op::Add {
+                key,
+                element: index,
             },
+            Workload::Read { .. } => Op::Read { key },
         };
         let Some(call) = K::call(self.cfg, &op) else {
             return;

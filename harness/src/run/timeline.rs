@@ -119,14 +119,6 @@ pub fn heal_at(f: &FaultAt) -> Option<u64> {
     }
 }
 
-/// The key name of operation `index` of a put or get item.
-pub fn key_name(w: &Workload, index: u64, puts: u64) -> String {
-    match w {
-        Workload::Get { .. } if puts > 0 => format!("key-{}", index % puts),
-        _ => format!("key-{index}"),
-    }
-}
-
 /// A duration in whole microseconds.
 pub fn us(d: Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)

@@ -115,6 +115,13 @@ pub enum LookupFrom {
     Nodes(NodeRef),
 }
 
+impl LookupFrom {
+    /// Whether it is the default, `random`.
+    pub fn is_random(&self) -> bool {
+        *self == LookupFrom::Random
+    }
+}
+
 impl fmt::Display for LookupFrom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -114,7 +114,9 @@ fn the_full_example_parses() {
     assert_eq!(s.network.bandwidth, None);
     assert_eq!(s.cluster.kind(), ClusterKind::Chord);
     assert_eq!(s.cluster.nodes.get(), 64);
-    let ClusterConfig::Chord(chord) = &s.cluster.config;
+    let ClusterConfig::Chord(chord) = &s.cluster.config else {
+        panic!("a chord cluster");
+    };
     assert_eq!(chord.replicas, 3);
     assert_eq!(
         chord.check_predecessor_every,
@@ -349,13 +351,8 @@ fn mixed_latency_shapes_are_rejected_at_the_key() {
 
 #[test]
 fn a_key_of_another_op_is_rejected() {
-    let text = full_with("  - op: put", "  - op: put\n    count: 3");
-    assert_error(
-        &text,
-        25,
-        5,
-        "workload[0]: `count` does not apply to `op: put`",
-    );
+    let text = full_with("  - op: put", "  - op: put\n    from: n1\n    element: 3");
+    assert_error(&text, 26, 5, "workload[0]: unknown field `element`");
 }
 
 #[test]
@@ -416,9 +413,9 @@ fn cluster_round_trips_through_its_generic_deserialize() {
 
 #[test]
 fn other_kinds_are_not_implemented_yet() {
-    let err = serde_yaml::from_str::<Cluster>("kind: quorum\nnodes: 3").expect_err("quorum");
+    let err = serde_yaml::from_str::<Cluster>("kind: swarm\nnodes: 3").expect_err("swarm");
     assert!(
-        err.to_string().contains("`quorum` is not implemented yet"),
+        err.to_string().contains("`swarm` is not implemented yet"),
         "{err}"
     );
 }

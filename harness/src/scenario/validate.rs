@@ -241,12 +241,10 @@ impl Ctx<'_> {
     fn workload(&self, w: &Workload, path: &FieldPath) -> Checked {
         self.time(w.at().earliest(), &path.key("at"))?;
         if w.ops() == 0 {
-            let key = if matches!(w, Workload::Lookup { .. }) {
-                "count"
-            } else {
-                "keys"
-            };
-            return fail(path.key(key), "expected at least 1 operation, found 0");
+            return fail(
+                path.key(w.count_key()),
+                "expected at least 1 operation, found 0",
+            );
         }
         if w.rate().is_some_and(|r| r.per_s() == 0.0) {
             return fail(
@@ -259,12 +257,8 @@ impl Ctx<'_> {
             let last_us = w.at().earliest().as_us() + (spacing_us * (w.ops() - 1) as f64) as u64;
             if last_us > self.duration.as_us() {
                 let fit = (self.duration.as_us() - w.at().earliest().as_us()) as f64 / spacing_us;
-                let key = match w {
-                    Workload::Lookup { .. } => "count",
-                    _ => "keys",
-                };
                 return fail(
-                    path.key(key),
+                    path.key(w.count_key()),
                     format!(
                         "{} operations at {per_s}/s from {} would run until {:.1}s, past the end \
                          of the run ({}); at most {} fit",
@@ -277,12 +271,9 @@ impl Ctx<'_> {
                 );
             }
         }
-        match w {
-            Workload::Lookup {
-                from: LookupFrom::Nodes(r),
-                ..
-            } => self.node_ref(r, &path.key("from")),
-            _ => Ok(()),
+        match w.from() {
+            LookupFrom::Nodes(r) => self.node_ref(r, &path.key("from")),
+            LookupFrom::Random => Ok(()),
         }
     }
 

@@ -21,6 +21,10 @@ pub enum OpName {
     Get,
     /// Find the node responsible for random keys.
     Lookup,
+    /// Add elements to sets.
+    Add,
+    /// Read sets.
+    Read,
 }
 
 impl OpName {
@@ -30,15 +34,18 @@ impl OpName {
             OpName::Put => "put",
             OpName::Get => "get",
             OpName::Lookup => "lookup",
+            OpName::Add => "add",
+            OpName::Read => "read",
         }
     }
 
     /// The keys an item with this op may have.
     fn keys(self) -> &'static [&'static str] {
         match self {
-            OpName::Put => &["op", "keys", "at", "rate", "value_size"],
-            OpName::Get => &["op", "keys", "at", "rate"],
+            OpName::Put => &["op", "keys", "count", "at", "rate", "value_size", "from"],
+            OpName::Get => &["op", "keys", "count", "at", "rate", "from"],
             OpName::Lookup => &["op", "count", "at", "rate", "from"],
+            OpName::Add | OpName::Read => &["op", "count", "keys", "at", "rate", "from"],
         }
     }
 }
@@ -50,10 +57,13 @@ const WORKLOAD_KEYS: &[&str] = &["op", "keys", "count", "at", "rate", "value_siz
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Workload {
-    /// Write `keys` distinct keys once each.
+    /// Write `keys` distinct keys once each, or `count` writes spread over `keys` keys.
     Put {
         /// How many keys.
         keys: u64,
+        /// How many writes, cycling over the keys; absent = one per key.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        count: Option<u64>,
         /// When the first operation starts.
         at: Start,
         /// Operations per second; absent = all at `at`.
@@ -62,16 +72,25 @@ pub enum Workload {
         /// Size of each value in bytes; absent = the runner's default.
         #[serde(rename = "value_size", skip_serializing_if = "Option::is_none")]
         value_size_bytes: Option<u64>,
+        /// Which node each operation goes to (default: a random live node).
+        #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
+        from: LookupFrom,
     },
-    /// Read `keys` of the keys written so far.
+    /// Read `keys` of the keys written so far, or `count` reads spread over `keys` keys.
     Get {
-        /// How many reads.
+        /// How many reads (or, with `count`, how many keys).
         keys: u64,
+        /// How many reads, cycling over the keys; absent = `keys` reads.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        count: Option<u64>,
         /// When the first operation starts.
         at: Start,
         /// Operations per second; absent = all at `at`.
         #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
         rate_per_s: Option<Rate>,
+        /// Which node each operation goes to (default: a random live node).
+        #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
+        from: LookupFrom,
     },
     /// Look up `count` random identifiers.
     Lookup {
@@ -85,6 +104,38 @@ pub enum Workload {
         /// Which node each lookup starts from.
         from: LookupFrom,
     },
+    /// Add `count` distinct elements (0, 1, ...) to `keys` sets, element i to set i mod keys.
+    Add {
+        /// How many adds.
+        count: u64,
+        /// How many sets; absent = one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<u64>,
+        /// When the first operation starts.
+        at: Start,
+        /// Operations per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+        /// Which node each operation goes to (default: a random live node).
+        #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
+        from: LookupFrom,
+    },
+    /// Read the `keys` sets, `count` reads in all.
+    Read {
+        /// How many reads.
+        count: u64,
+        /// How many sets; absent = one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<u64>,
+        /// When the first operation starts.
+        at: Start,
+        /// Operations per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+        /// Which node each operation goes to (default: a random live node).
+        #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
+        from: LookupFrom,
+    },
 }
 
 impl Workload {
@@ -94,15 +145,19 @@ impl Workload {
             Workload::Put { .. } => OpName::Put,
             Workload::Get { .. } => OpName::Get,
             Workload::Lookup { .. } => OpName::Lookup,
+            Workload::Add { .. } => OpName::Add,
+            Workload::Read { .. } => OpName::Read,
         }
     }
 
     /// When the first operation starts.
     pub fn at(&self) -> Start {
         match self {
-            Workload::Put { at, .. } | Workload::Get { at, .. } | Workload::Lookup { at, .. } => {
-                *at
-            }
+            Workload::Put { at, .. }
+            | Workload::Get { at, .. }
+            | Workload::Lookup { at, .. }
+            | Workload::Add { at, .. }
+            | Workload::Read { at, .. } => *at,
         }
     }
 
@@ -111,15 +166,61 @@ impl Workload {
         match self {
             Workload::Put { rate_per_s, .. }
             | Workload::Get { rate_per_s, .. }
-            | Workload::Lookup { rate_per_s, .. } => *rate_per_s,
+            | Workload::Lookup { rate_per_s, .. }
+            | Workload::Add { rate_per_s, .. }
+            | Workload::Read { rate_per_s, .. } => *rate_per_s,
         }
     }
 
     /// How many operations the item issues.
     pub fn ops(&self) -> u64 {
         match self {
-            Workload::Put { keys, .. } | Workload::Get { keys, .. } => *keys,
-            Workload::Lookup { count, .. } => *count,
+            Workload::Put { keys, count, .. } | Workload::Get { keys, count, .. } => {
+                count.unwrap_or(*keys)
+            }
+            Workload::Lookup { count, .. }
+            | Workload::Add { count, .. }
+            | Workload::Read { count, .. } => *count,
+        }
+    }
+
+    /// Which node each operation goes to.
+    pub fn from(&self) -> &LookupFrom {
+        match self {
+            Workload::Put { from, .. }
+            | Workload::Get { from, .. }
+            | Workload::Lookup { from, .. }
+            | Workload::Add { from, .. }
+            | Workload::Read { from, .. } => from,
+        }
+    }
+
+    /// The key that states how many operations the item issues (`keys` or `count`).
+    pub fn count_key(&self) -> &'static str {
+        match self {
+            Workload::Put { count: None, .. } | Workload::Get { count: None, .. } => "keys",
+            _ => "count",
+        }
+    }
+
+    /// The key (a name every kind hashes its own way) of the item's operation `index`.
+    pub fn key_name(&self, index: u64, written: u64) -> String {
+        match self {
+            Workload::Put {
+                keys,
+                count: Some(_),
+                ..
+            }
+            | Workload::Get {
+                keys,
+                count: Some(_),
+                ..
+            } => format!("key-{}", index % (*keys).max(1)),
+            Workload::Get { .. } if written > 0 => format!("key-{}", index % written),
+            Workload::Add { keys, .. } | Workload::Read { keys, .. } => {
+                format!("set-{}", index % keys.unwrap_or(1).max(1))
+            }
+            _ => format!("key-{index}"),
         }
     }
 }
@@ -206,20 +307,38 @@ fn build<E: de::Error>(op: OpName, f: Fields) -> Result<Workload, E> {
     Ok(match op {
         OpName::Put => Workload::Put {
             keys: f.keys.ok_or_else(|| E::missing_field("keys"))?,
+            count: f.count,
             at,
             rate_per_s: f.rate,
             value_size_bytes: f.value_size,
+            from: f.from.clone().unwrap_or_default(),
         },
         OpName::Get => Workload::Get {
             keys: f.keys.ok_or_else(|| E::missing_field("keys"))?,
+            count: f.count,
             at,
             rate_per_s: f.rate,
+            from: f.from.clone().unwrap_or_default(),
         },
         OpName::Lookup => Workload::Lookup {
             count: f.count.ok_or_else(|| E::missing_field("count"))?,
             at,
             rate_per_s: f.rate,
             from: f.from.unwrap_or_default(),
+        },
+        OpName::Add => Workload::Add {
+            count: f.count.ok_or_else(|| E::missing_field("count"))?,
+            keys: f.keys,
+            at,
+            rate_per_s: f.rate,
+            from: f.from.clone().unwrap_or_default(),
+        },
+        OpName::Read => Workload::Read {
+            count: f.count.ok_or_else(|| E::missing_field("count"))?,
+            keys: f.keys,
+            at,
+            rate_per_s: f.rate,
+            from: f.from.clone().unwrap_or_default(),
         },
     })
 }
@@ -254,11 +373,18 @@ mod tests {
                 .expect_err(t)
                 .to_string()
         };
-        let msg = err("op: put\ncount: 5\nat: 1s");
-        assert!(msg.contains("`count` does not apply to `op: put`"), "{msg}");
+        let msg = err("op: put\nvalue_size: 5\nkeys: 2\nat: 1s\nop: add");
+        assert!(msg.contains("duplicate key `op`"), "{msg}");
+        let msg = err("op: add\nvalue_size: 5\nat: 1s");
+        assert!(
+            msg.contains("`value_size` does not apply to `op: add`"),
+            "{msg}"
+        );
         assert!(msg.contains("line 2 column 1"), "{msg}");
         // The op comes last: the same message, located at the item.
-        assert!(err("count: 5\nat: 1s\nop: get").contains("`count` does not apply to `op: get`"));
+        assert!(err("value_size: 5\nat: 1s\nop: get")
+            .contains("`value_size` does not apply to `op: get`"));
+        assert!(err("op: add\nat: 1s").contains("missing field `count`"));
         assert!(err("op: put\nat: 1s").contains("missing field `keys`"));
         assert!(err("op: scan\nat: 1s").contains("unknown variant `scan`"));
         assert!(err("op: put\nop: get").contains("duplicate key `op`"));
