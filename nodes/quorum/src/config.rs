@@ -32,6 +32,11 @@ pub struct Config {
     pub vnodes: usize,
     /// A quorum operation gives up after this long.
     pub request_timeout: Duration,
+    /// Sloppy mode only: a replica that has not answered after this long is suspected and
+    /// the request also goes to the next healthy node on the ring (with a hint for a
+    /// write); a forwarded update not answered after twice this long is coordinated by
+    /// the node that forwarded it. Strict mode ignores it.
+    pub retry_after: Duration,
     /// Period of membership gossip.
     pub gossip_every: Duration,
     /// A member not heard from for this long is believed down.
@@ -53,6 +58,7 @@ impl Default for Config {
             crdt_sets: true,
             vnodes: 8,
             request_timeout: Duration::from_millis(500),
+            retry_after: Duration::from_millis(125),
             gossip_every: Duration::from_secs(1),
             fail_after: Duration::from_secs(3),
             anti_entropy_every: Duration::from_secs(5),

@@ -7,7 +7,7 @@
 //! - [`members`] — the gossiped membership table and failure detector.
 //! - [`msg`] — the wire messages and their versioned binary codec.
 //! - [`node`] — [`QuorumNode`], its commands, events and message handling; the
-//!   coordinator, replica, gossip, handoff and Merkle anti-entropy logic live in its
+//!   coordinator, its sloppy fallback, replica, gossip, handoff and Merkle anti-entropy logic live in its
 //!   submodules.
 
 pub mod config;

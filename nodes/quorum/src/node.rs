@@ -1,6 +1,7 @@
 //! [`QuorumNode`]: the sans-IO Dynamo-style node. This file holds its state, the public
 //! accessors and the [`Node`] impl that dispatches inputs. The client types live in
-//! `node/api.rs`, the coordinator in `node/coord.rs`, op deadlines and read repair in
+//! `node/api.rs`, the coordinator in `node/coord.rs`, its sloppy-mode fallback for
+//! unanswered requests in `node/fallback.rs`, op deadlines and read repair in
 //! `node/expire.rs`, replica handlers in `node/replica.rs`, membership (join, gossip,
 //! leave) in `node/cluster.rs`, hinted handoff in `node/handoff.rs` and Merkle
 //! anti-entropy in `node/ae.rs`.
@@ -22,12 +23,15 @@ mod api;
 mod cluster;
 mod coord;
 mod expire;
+mod fallback;
 mod handoff;
 mod replica;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_faults;
+#[cfg(test)]
+mod tests_partition;
 
 pub use api::{Command, Event, OpResult, Stats};
 use coord::{Forwarding, Op};
@@ -62,6 +66,9 @@ pub struct QuorumNode {
     pub(crate) ops: BTreeMap<u64, Op>,
     pub(crate) forwards: BTreeMap<u64, Forwarding>,
     pub(crate) deliveries: BTreeMap<u64, Delivery>,
+    /// Sloppy mode: members that left a request unanswered, until this instant or until
+    /// they are heard from again.
+    pub(crate) suspects: BTreeMap<Addr, Instant>,
     pub(crate) next_gossip: Instant,
     pub(crate) next_handoff: Instant,
     pub(crate) next_ae: Instant,
@@ -88,6 +95,7 @@ impl QuorumNode {
             ops: BTreeMap::new(),
             forwards: BTreeMap::new(),
             deliveries: BTreeMap::new(),
+            suspects: BTreeMap::new(),
             next_gossip: Instant::MAX,
             next_handoff: Instant::MAX,
             next_ae: Instant::MAX,
@@ -198,6 +206,7 @@ impl Node for QuorumNode {
             return;
         }
         self.members.heard_from(from, now);
+        self.suspects.remove(&from);
         match msg {
             Msg::Join { members } => self.on_join(from, &members),
             Msg::Welcome { members } => self.on_welcome(from, &members),
@@ -259,6 +268,7 @@ impl Node for QuorumNode {
             _ => {}
         }
         self.expire_ops();
+        self.fall_back();
         self.expire_deliveries();
         if self.next_gossip <= now {
             self.next_gossip = now + self.cfg.gossip_every;
@@ -286,8 +296,8 @@ impl Node for QuorumNode {
             Status::Leaving { deadline } => deadline,
             Status::Joined => Instant::MAX,
         };
-        let ops = self.ops.values().map(|o| o.deadline);
-        let forwards = self.forwards.values().map(|f| f.deadline);
+        let ops = self.ops.values().map(|o| o.deadline.min(o.retry));
+        let forwards = self.forwards.values().map(|f| f.deadline.min(f.retry));
         let deliveries = self.deliveries.values().map(|d| d.deadline);
         let periodic = [self.next_gossip, self.next_handoff, self.next_ae];
         ops.chain(forwards)

@@ -46,6 +46,9 @@ pub struct QuorumConfig {
     pub vnodes: usize,
     /// How long an operation waits for its quorum.
     pub request_timeout: Dur,
+    /// Sloppy quorums: how long a replica (or a forward) may stay silent before the
+    /// coordinator tries the next node on the ring.
+    pub retry_after: Dur,
     /// Period of membership gossip.
     pub gossip_every: Dur,
     /// Silence after which a member is believed down.
@@ -68,6 +71,7 @@ impl Default for QuorumConfig {
             crdt_sets: core.crdt_sets,
             vnodes: core.vnodes,
             request_timeout: Dur(core.request_timeout),
+            retry_after: Dur(core.retry_after),
             gossip_every: Dur(core.gossip_every),
             fail_after: Dur(core.fail_after),
             anti_entropy_every: Dur(core.anti_entropy_every),
@@ -91,6 +95,7 @@ impl QuorumConfig {
             crdt_sets: self.crdt_sets,
             vnodes: self.vnodes,
             request_timeout: self.request_timeout.get(),
+            retry_after: self.retry_after.get(),
             gossip_every: self.gossip_every.get(),
             fail_after: self.fail_after.get(),
             anti_entropy_every: self.anti_entropy_every.get(),
@@ -126,6 +131,7 @@ impl QuorumConfig {
         }
         let periods = [
             ("request_timeout", self.request_timeout),
+            ("retry_after", self.retry_after),
             ("gossip_every", self.gossip_every),
             ("fail_after", self.fail_after),
             ("anti_entropy_every", self.anti_entropy_every),
@@ -151,7 +157,7 @@ mod tests {
         let c: QuorumConfig = serde_yaml::from_str(
             "{ n: 5, r: 1, w: 4, quorum: sloppy, versions: lww, crdt_sets: false, vnodes: 3,\n\
              request_timeout: 2s, gossip_every: 3s, fail_after: 4s, anti_entropy_every: 6s,\n\
-             handoff_every: 7s }",
+             handoff_every: 7s, retry_after: 1s }",
         )
         .expect("parse");
         let core = c.core();
@@ -159,6 +165,7 @@ mod tests {
         assert!(core.sloppy && !core.crdt_sets);
         assert_eq!(core.versioning, quorum::Versioning::Lww);
         let secs: Vec<u64> = [
+            core.retry_after,
             core.request_timeout,
             core.gossip_every,
             core.fail_after,
@@ -168,7 +175,7 @@ mod tests {
         .iter()
         .map(Duration::as_secs)
         .collect();
-        assert_eq!(secs, vec![2, 3, 4, 6, 7]);
+        assert_eq!(secs, vec![1, 2, 3, 4, 6, 7]);
         assert_eq!(c.label(), "N=5 R=1 W=4 sloppy lww");
     }
 

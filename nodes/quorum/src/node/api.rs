@@ -112,4 +112,8 @@ pub struct Stats {
     pub forwarded: u64,
     /// Replies with an unknown request id or from an unexpected sender.
     pub ignored: u64,
+    /// Sloppy fallback: replica requests sent to stand-ins for unanswered replicas.
+    pub fallbacks: u64,
+    /// Sloppy fallback: unanswered forwards this node then coordinated itself.
+    pub takeovers: u64,
 }

@@ -53,14 +53,22 @@ pub(crate) struct Op {
     pub(super) replies: BTreeMap<Addr, Vec<Versioned>>,
     pub(super) done: bool,
     pub(crate) deadline: Instant,
+    /// Sloppy mode: when unanswered targets get stand-ins (`Instant::MAX`: never).
+    pub(crate) retry: Instant,
+    /// Stand-ins added so far (at most N).
+    pub(super) extra: usize,
 }
 
 /// An update this node forwarded, waiting for the coordinator's answer.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Forwarding {
     pub(super) op: u64,
-    to: Addr,
+    pub(super) to: Addr,
+    pub(super) key: Vec<u8>,
+    pub(super) update: Update,
     pub(crate) deadline: Instant,
+    /// Sloppy mode: when this node coordinates the update itself (`Instant::MAX`: never).
+    pub(crate) retry: Instant,
 }
 
 pub(super) fn count(n: usize) -> u32 {
@@ -79,12 +87,12 @@ impl QuorumNode {
                 .collect();
             return (pref, targets);
         }
-        let mut skipped = pref.iter().copied().filter(|&a| !self.is_alive(a));
+        let mut skipped = pref.iter().copied().filter(|&a| !self.usable(a));
         let targets = self
             .ring
             .walk(pos, usize::MAX)
             .into_iter()
-            .filter(|&a| self.is_alive(a))
+            .filter(|&a| self.usable(a))
             .take(self.cfg.n)
             .map(|addr| Target {
                 addr,
@@ -121,21 +129,14 @@ impl QuorumNode {
             return self.refuse(origin, reachable, needed);
         }
         let rid = self.rid();
-        for t in &targets {
-            let msg = match &phase {
-                Phase::Read(_) => Msg::Read {
-                    rid,
-                    key: key.clone(),
-                },
-                Phase::Write { version, .. } => Msg::Write {
-                    rid,
-                    key: key.clone(),
-                    versions: vec![version.clone()],
-                    hint: t.hint,
-                },
-            };
-            self.send(t.addr, msg);
+        for &t in &targets {
+            self.request(rid, &key, &phase, t);
         }
+        let retry = if self.cfg.sloppy {
+            self.now + self.cfg.retry_after
+        } else {
+            Instant::MAX
+        };
         let op = Op {
             origin,
             key,
@@ -145,6 +146,8 @@ impl QuorumNode {
             replies: BTreeMap::new(),
             done: false,
             deadline: self.now + self.cfg.request_timeout,
+            retry,
+            extra: 0,
         };
         self.ops.insert(rid, op);
     }
@@ -161,13 +164,26 @@ impl QuorumNode {
         }
         let pref = self.ring.preference(key_position(&key), self.cfg.n);
         if matches!(origin, Origin::Client(_)) && !pref.contains(&self.me) {
-            if let Some(&to) = pref.iter().find(|&&a| self.is_alive(a)) {
+            let sloppy = self.cfg.sloppy;
+            let up = |a: Addr| {
+                if sloppy {
+                    self.usable(a)
+                } else {
+                    self.is_alive(a)
+                }
+            };
+            if let Some(&to) = pref.iter().find(|&&a| up(a)) {
                 return self.forward(origin, to, key, update);
             }
-            if !self.cfg.sloppy {
+            if !sloppy {
                 return self.refuse(origin, 0, self.cfg.w);
             }
         }
+        self.coordinate(origin, key, update);
+    }
+
+    /// Coordinate a put or add here: a write, or a read-modify-write for a set add.
+    pub(super) fn coordinate(&mut self, origin: Origin, key: Vec<u8>, update: Update) {
         let local = self.store.versions(&key).to_vec();
         let element = match update {
             Update::Put(bytes) => {
@@ -210,9 +226,26 @@ impl QuorumNode {
         };
         let rid = self.rid();
         self.stats.forwarded += 1;
-        self.send(to, Msg::Forward { rid, key, update });
-        let deadline = self.now + self.cfg.request_timeout;
-        self.forwards.insert(rid, Forwarding { op, to, deadline });
+        let msg = Msg::Forward {
+            rid,
+            key: key.clone(),
+            update: update.clone(),
+        };
+        self.send(to, msg);
+        let retry = if self.cfg.sloppy {
+            self.now + self.cfg.retry_after * 2
+        } else {
+            Instant::MAX
+        };
+        let f = Forwarding {
+            op,
+            to,
+            key,
+            update,
+            deadline: self.now + self.cfg.request_timeout,
+            retry,
+        };
+        self.forwards.insert(rid, f);
     }
 
     /// Another node asks this one to coordinate an update.
