@@ -16,7 +16,8 @@ pub enum Side {
     /// Every client, whichever side it is on.
     #[default]
     All,
-    /// Clients on the largest side (of equal sides, the one holding the lowest slot).
+    /// Clients that reach a majority of the nodes (histories without `reach`: clients on
+    /// the largest side; of equal sides, the one holding the lowest slot).
     Majority,
     /// Clients on every other side.
     Minority,
@@ -95,21 +96,33 @@ fn majority_side(sides: &[Vec<u32>]) -> Option<&Vec<u32>> {
     })
 }
 
-/// Where `node` stands under a partition with `sides` (a node on no side is a side of its own).
-fn origin(sides: &[Vec<u32>], node: u32) -> Origin {
+/// Where `node` stands under a partition with `sides` (a node on no side is a side of its
+/// own). With `reach` (slots each slot reaches), a node is on a majority side when it
+/// reaches more than half of the slots, as every node does under a majority ring; when
+/// none does (even halves), or without `reach`, when its side is [`majority_side`].
+fn origin(sides: &[Vec<u32>], reach: Option<&[u32]>, node: u32) -> Origin {
     let side = sides
         .iter()
         .find(|s| s.contains(&node))
         .cloned()
         .unwrap_or_else(|| vec![node]);
-    let majority = majority_side(sides) == Some(&side);
+    let reaches_most = |r: &[u32], k: u32| 2 * k as usize > r.len();
+    let majority = match reach {
+        Some(r) if r.iter().any(|&k| reaches_most(r, k)) => r
+            .get(node as usize)
+            .is_some_and(|&k| reaches_most(r, k)),
+        _ => majority_side(sides) == Some(&side),
+    };
     Origin { side, majority }
 }
+
+/// A partition being applied: its fault index, sides and reach per slot.
+type Applied<'a> = (usize, &'a [Vec<u32>], Option<&'a [u32]>);
 
 /// Count the operations invoked while a partition with recorded sides is applied. Under
 /// overlapping partitions, the one applied last decides the sides.
 pub fn availability(records: &[Record]) -> Availability {
-    let mut active: Vec<(usize, &[Vec<u32>])> = Vec::new();
+    let mut active: Vec<Applied> = Vec::new();
     let mut open: BTreeMap<u64, Origin> = BTreeMap::new();
     let mut per_side: BTreeMap<Vec<u32>, Tally> = BTreeMap::new();
     let mut out = Availability::default();
@@ -119,22 +132,23 @@ pub fn availability(records: &[Record]) -> Availability {
                 action: FaultAction::Apply,
                 index,
                 sides: Some(sides),
+                reach,
                 ..
-            } => active.push((*index, sides.as_slice())),
+            } => active.push((*index, sides.as_slice(), reach.as_deref())),
             Record::Fault {
                 action: FaultAction::Heal,
                 index,
                 ..
             } => {
-                if let Some(i) = active.iter().position(|(f, _)| f == index) {
+                if let Some(i) = active.iter().position(|(f, _, _)| f == index) {
                     active.remove(i);
                 }
             }
             Record::Invoke { op, node, .. } => {
-                let Some((_, sides)) = active.last() else {
+                let Some((_, sides, reach)) = active.last() else {
                     continue;
                 };
-                let o = origin(sides, *node);
+                let o = origin(sides, *reach, *node);
                 per_side.entry(o.side.clone()).or_default().invoked += 1;
                 match o.majority {
                     true => out.majority.invoked += 1,
@@ -246,6 +260,7 @@ mod tests {
             index,
             fault: "partition".into(),
             sides,
+            reach: None,
         }
     }
     fn halves() -> Option<Vec<Vec<u32>>> {
@@ -401,5 +416,33 @@ mod tests {
             invoke(4, 1, 1),
         ];
         assert!(availability(&h).sides.is_empty());
+    }
+
+    #[test]
+    fn under_a_majority_ring_every_node_that_reaches_a_majority_is_on_the_majority_side() {
+        let mut apply = fault(0, "apply", 0, Some((0..5).map(|i| vec![i]).collect()));
+        if let Record::Fault { reach, .. } = &mut apply {
+            *reach = Some(vec![3, 3, 3, 3, 2]);
+        }
+        let mut h = vec![apply];
+        for node in 0..5u32 {
+            let op = u64::from(node) + 1;
+            h.push(Record::Invoke {
+                t_us: 1,
+                op,
+                client: 0,
+                node,
+                call: Call::Get { key: Bytes(vec![1]) },
+            });
+        }
+        let a = availability(&h);
+        assert_eq!(a.majority.invoked, 4, "{a:?}");
+        assert_eq!(a.minority.invoked, 1, "{a:?}");
+        if let Record::Fault { sides, reach, .. } = &mut h[0] {
+            *sides = Some(vec![vec![0, 1], vec![2, 3], vec![4]]);
+            *reach = Some(vec![2, 2, 2, 2, 1]);
+        }
+        let even = availability(&h);
+        assert_eq!(even.majority.invoked, 2, "no node reaches most: the lowest largest side");
     }
 }

@@ -163,6 +163,7 @@ mod tests {
             index,
             fault: "x".into(),
             sides: None,
+            reach: None,
         }
     }
 

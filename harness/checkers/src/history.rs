@@ -99,6 +99,11 @@ pub enum Record {
         /// side in slot order.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sides: Option<Vec<Vec<u32>>>,
+        /// For an applied partition: how many slots each slot (by index) reaches both ways,
+        /// itself included. Under a majority ring every node is a side of its own, yet
+        /// reaches a majority.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reach: Option<Vec<u32>>,
     },
     /// A probe of the system's global health (only recorded when it changes): each named
     /// property of the node kind, true when it holds (Chord: `consistent`, `replicated`).
@@ -229,6 +234,7 @@ mod tests {
                 index: 0,
                 fault: "partition halves".into(),
                 sides: Some(vec![vec![0, 1], vec![2, 3]]),
+                reach: None,
             },
             Record::Probe {
                 t_us: 5,

@@ -257,6 +257,7 @@ mod tests {
                 index: 0,
                 fault: "halves".into(),
                 sides: Some(vec![vec![0], vec![1]]),
+                reach: None,
             },
             invoke(1, 1),
         ];
@@ -285,6 +286,7 @@ mod tests {
             index: 0,
             fault: "halves".into(),
             sides: None,
+            reach: None,
         };
         let h = vec![probe(100_000_000, false), heal];
         let check = [Check::Converge {

@@ -194,14 +194,16 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
         action: FaultAction,
         index: usize,
         fault: String,
-        sides: Option<Vec<Vec<u32>>>,
+        sides: Option<Sides>,
     ) {
+        let (sides, reach) = sides.map_or((None, None), |s| (Some(s.sides), Some(s.reach)));
         self.book.records.push(Record::Fault {
             t_us,
             action,
             index,
             fault,
             sides,
+            reach,
         });
     }
 
@@ -229,7 +231,11 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
             Fault::Restart { nodes } => nodes.clone().into_iter().for_each(|v| self.start(v)),
             Fault::Partition(shape) => {
                 let n = self.s.slots();
-                sides = Some(partition_sides(&shape.cuts(n), n));
+                let cuts = shape.cuts(n);
+                sides = Some(Sides {
+                    sides: partition_sides(&cuts, n),
+                    reach: reach_counts(&cuts, n),
+                });
             }
             _ => {}
         }
@@ -285,6 +291,25 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
 /// A scenario fault as its history records name it.
 pub fn describe(f: &crate::scenario::FaultAt) -> String {
     serde_json::to_string(f).unwrap_or_else(|_| f.fault.key().to_string())
+}
+
+/// How a partition splits the slots, as the history records it.
+pub struct Sides {
+    /// Slots grouped by what they reach.
+    pub sides: Vec<Vec<u32>>,
+    /// For each slot, how many slots (itself included) it reaches both ways.
+    pub reach: Vec<u32>,
+}
+
+/// For each of `n` slots, how many slots it and they reach both ways under `cuts`.
+pub fn reach_counts(cuts: &[Cut], n: u32) -> Vec<u32> {
+    (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| reachable(cuts, i, j) && reachable(cuts, j, i))
+                .count() as u32
+        })
+        .collect()
 }
 
 /// Slots `0..n` grouped into sides: nodes that reach, and are reached by, the same slots
