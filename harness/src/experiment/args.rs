@@ -14,6 +14,12 @@ use std::time::Duration;
 pub enum ExperimentCmd {
     /// A fraction of the nodes fails at once: path length, timeouts, failed lookups, lost data.
     MassiveFailure(MassiveFailureArgs),
+    /// The quorum store's CAP map: availability per partition side against consistency,
+    /// for every (N, R, W), strict or sloppy, vector clocks or LWW.
+    Cap(super::cap::CapArgs),
+    /// PBS (Bailis et al., VLDB 2012): P(consistent) right after commit and 99.9%
+    /// t-visibility of the quorum store under the paper's WARS latency fits.
+    Pbs(super::pbs::PbsArgs),
 }
 
 /// Which published experiment to reproduce.

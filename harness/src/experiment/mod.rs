@@ -1,5 +1,6 @@
 //! `harness experiment massive-failure`: reproduce published massive-failure experiments on
-//! Chord in the deterministic `sim` world and print the results beside the papers' numbers.
+//! Chord in the deterministic `sim` world and print the results beside the papers' numbers;
+//! `harness experiment cap` ([`cap`]): the quorum store's CAP map.
 //!
 //! - [`args`]: the command line, presets and their defaults, resolved into [`Params`].
 //! - [`ring`]: building a stabilised ring once per seed; failing a fraction of it.
@@ -16,10 +17,12 @@
 //! Every (seed, fraction) cell is deterministic, whatever the number of threads.
 
 pub mod args;
+pub mod cap;
 pub mod cfs;
 pub mod fig11;
 pub mod grid;
 pub mod ops;
+pub mod pbs;
 pub mod plot;
 pub mod report;
 pub mod ring;
@@ -184,7 +187,11 @@ fn wall_clock() -> std::time::Instant {
 /// `harness experiment …`: run, print, write results; returns the exit code (0: every
 /// target reached, 1: a target missed, else [`ExperimentError::exit_code`]).
 pub fn main(cmd: &ExperimentCmd) -> i32 {
-    let ExperimentCmd::MassiveFailure(args) = cmd;
+    let args = match cmd {
+        ExperimentCmd::MassiveFailure(args) => args,
+        ExperimentCmd::Cap(args) => return cap::main(args),
+        ExperimentCmd::Pbs(args) => return pbs::main(args),
+    };
     let started = wall_clock();
     let params = match args.params(progress_bar()) {
         Ok(p) => p,
