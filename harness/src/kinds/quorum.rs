@@ -36,7 +36,7 @@ impl Kind for Quorum {
     type View = QuorumView;
     type Durable = Store;
 
-    fn invalid(cfg: &QuorumConfig, nodes: u32) -> Option<(String, String)> {
+    fn invalid(cfg: &QuorumConfig, nodes: Option<u32>) -> Option<(String, String)> {
         cfg.invalid(nodes)
     }
 
@@ -194,12 +194,12 @@ fn value_bytes(v: &Value) -> Vec<u8> {
     }
 }
 
-/// A version as the history records it: its vector clock, or its LWW stamp when the
+/// A version as the history records it: its clock and dot, or its LWW stamp when the
 /// clock is empty.
 fn version(v: &Versioned) -> String {
-    if v.clock.0.is_empty() {
+    if v.clock().0.is_empty() {
         format!("t{}@{:x}", v.ts_us, v.writer)
     } else {
-        v.clock.to_string()
+        v.to_string()
     }
 }

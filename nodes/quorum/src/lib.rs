@@ -2,7 +2,8 @@
 //!
 //! - [`config`] — [`Config`] and [`Versioning`].
 //! - [`ring`] — consistent hashing with virtual nodes; [`preference_list`].
-//! - [`version`] — [`VClock`], [`Value`], [`Versioned`] and the sibling merge rules.
+//! - [`version`] — [`VClock`], [`Dot`], [`Value`], [`Versioned`] (dotted version vectors)
+//!   and the sibling merge rules.
 //! - [`store`] — [`Store`], the durable state: versions per key and hinted writes.
 //! - [`members`] — the gossiped membership table and failure detector.
 //! - [`msg`] — the wire messages and their versioned binary codec.
@@ -26,4 +27,4 @@ pub use msg::Msg;
 pub use node::{Command, Event, OpResult, QuorumNode, Stats};
 pub use ring::preference_list;
 pub use store::Store;
-pub use version::{VClock, Value, Versioned};
+pub use version::{Dot, VClock, Value, Versioned};

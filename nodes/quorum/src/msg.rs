@@ -1,23 +1,24 @@
 //! Quorum store messages and their compact, versioned binary encoding.
 //!
 //! Layout: `version (1) | tag (1) | fields…`; integers big-endian; keys prefixed by a u16
-//! length, values by a u32 length, lists by a u16 count. Every decoder checks bounds and
-//! limits and never panics.
+//! length, values by a u32 length, lists by a u16 count. A version is `value | context
+//! (count, then id and counter per entry) | dot id | dot counter | ts_us | writer`. Every
+//! decoder checks bounds and limits and never panics.
 
 use crate::members::{Gossip, MAX_MEMBERS};
 use crate::node::OpResult;
 use crate::version::{Value, Versioned};
 use node_core::{put_addr, Reader, Wire, WireError};
 
-/// The encoding version this codec speaks.
-pub const VERSION: u8 = 1;
+/// The encoding version this codec speaks (2: versions carry a context and a dot).
+pub const VERSION: u8 = 2;
 /// Longest key, in bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
 /// Longest byte value.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// Most elements in one set value.
 pub const MAX_SET: usize = 8192;
-/// Most entries in one vector clock.
+/// Most entries in one version's context.
 pub const MAX_CLOCK: usize = 256;
 /// Most siblings of one key in one message.
 pub const MAX_SIBLINGS: usize = 64;

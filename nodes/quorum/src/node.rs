@@ -32,6 +32,8 @@ mod tests;
 mod tests_faults;
 #[cfg(test)]
 mod tests_partition;
+#[cfg(test)]
+mod tests_versions;
 
 pub use api::{Command, Event, OpResult, Stats};
 use coord::{Forwarding, Op};
@@ -106,8 +108,12 @@ impl QuorumNode {
     }
 
     /// Resume from durable state saved before a crash.
+    /// Its dot counter resumes past every counter of its own it finds in `store`, so its
+    /// new writes are never mistaken for old ones.
     pub fn with_store(mut self, store: Store) -> QuorumNode {
+        let counter = store.counter(self.id);
         self.store = store;
+        self.store.raise_counter(counter);
         self
     }
 

@@ -1,9 +1,10 @@
 //! [`Store`]: everything a node must keep across a crash — the versions of the keys it
-//! replicates, the hinted writes it holds for other nodes, and its incarnation (so its
-//! heartbeats after a restart outrank the ones gossiped before the crash).
+//! replicates, the hinted writes it holds for other nodes, its incarnation (so its
+//! heartbeats after a restart outrank the ones gossiped before the crash) and its dot
+//! counter (so its writes after a restart get dots no earlier write had).
 
 use crate::config::Versioning;
-use crate::version::{digest, merge_all, Versioned};
+use crate::version::{digest, max_counter, merge_all, Versioned};
 use node_core::Addr;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,6 +19,8 @@ pub struct Store {
     pub(crate) data: Entries,
     pub(crate) hints: BTreeMap<Addr, Entries>,
     pub(crate) incarnation: u64,
+    /// The counter of the last dot this node stamped on a write.
+    pub(crate) counter: u64,
 }
 
 /// One hinted write: versions of `key` held for `intended`.
@@ -33,6 +36,8 @@ struct StoreRepr {
     data: Vec<(Vec<u8>, Vec<Versioned>)>,
     hints: Vec<HintRepr>,
     incarnation: u64,
+    #[serde(default)]
+    counter: u64,
 }
 
 impl From<StoreRepr> for Store {
@@ -48,6 +53,7 @@ impl From<StoreRepr> for Store {
             data: r.data.into_iter().collect(),
             hints,
             incarnation: r.incarnation,
+            counter: r.counter,
         }
     }
 }
@@ -69,6 +75,7 @@ impl From<Store> for StoreRepr {
             data: s.data.into_iter().collect(),
             hints,
             incarnation: s.incarnation,
+            counter: s.counter,
         }
     }
 }
@@ -87,6 +94,26 @@ impl Store {
     /// Number of hinted keys held, over all intended nodes.
     pub fn hint_count(&self) -> usize {
         self.hints.values().map(BTreeMap::len).sum()
+    }
+
+    /// The counter of the last dot node `id` stamped, as far as this store knows: the
+    /// saved counter, or a higher one of `id`'s in any stored or hinted version.
+    pub fn counter(&self, id: u64) -> u64 {
+        let data = self.data.values().flatten();
+        let hinted = self.hints.values().flat_map(BTreeMap::values).flatten();
+        self.counter.max(max_counter(id, data.chain(hinted)))
+    }
+
+    /// The counter for a new dot of this node: one past the saved counter, which it
+    /// becomes (the caller marks the store changed).
+    pub(crate) fn next_counter(&mut self) -> u64 {
+        self.counter = self.counter.saturating_add(1);
+        self.counter
+    }
+
+    /// Raise the saved counter to at least `counter`.
+    pub(crate) fn raise_counter(&mut self, counter: u64) {
+        self.counter = self.counter.max(counter);
     }
 
     /// key → digest of its siblings.
@@ -170,14 +197,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::version::{VClock, Value};
+    use crate::version::{Dot, VClock, Value};
     use node_core::sim_addr;
 
     #[test]
     fn store_survives_a_json_round_trip_with_hints() {
         let v = Versioned {
             value: Value::Bytes(b"v".to_vec()),
-            clock: VClock([(7, 1)].into_iter().collect()),
+            context: VClock([(7, 1)].into_iter().collect()),
+            dot: Dot { id: 7, counter: 2 },
             ts_us: 3,
             writer: 7,
         };
@@ -195,11 +223,31 @@ mod tests {
             Versioning::VectorClock,
             true,
         );
+        s.raise_counter(9);
         let json = serde_json::to_string(&s).expect("serialise");
         let back: Store = serde_json::from_str(&json).expect("deserialise");
         assert_eq!(back, s);
         assert_eq!(back.hint_count(), 1);
+        assert_eq!(back.counter(7), 9);
         assert!(s.drop_hint(sim_addr(2), b"h", &[v]));
         assert_eq!(s.hint_count(), 0);
+    }
+
+    #[test]
+    fn a_stores_counter_is_at_least_every_stored_counter_of_the_node() {
+        let v = |id, counter, ctx: &[(u64, u64)]| Versioned {
+            value: Value::Bytes(vec![]),
+            context: VClock(ctx.iter().copied().collect()),
+            dot: Dot { id, counter },
+            ts_us: 0,
+            writer: id,
+        };
+        let mut s = Store::default();
+        let vc = Versioning::VectorClock;
+        s.merge(b"a", &[v(7, 4, &[(8, 2)])], vc, false);
+        s.hint(sim_addr(1), b"b", &[v(8, 3, &[(7, 6)])], vc, false);
+        assert_eq!((s.counter(7), s.counter(8), s.counter(9)), (6, 3, 0));
+        s.raise_counter(11);
+        assert_eq!(s.counter(7), 11);
     }
 }

@@ -1,8 +1,15 @@
 //! Versions of a value and the rules that reconcile them.
 //!
+//! A version is a *dotted version vector* (Preguiça et al., "Dotted Version Vectors",
+//! 2010): a [`Dot`] that names the write uniquely (its coordinator and that node's
+//! monotonic counter) and a *context*, the causal past its writer had seen. Version `a`
+//! supersedes `b` iff `a`'s context covers `b`'s dot (or both are the same write);
+//! otherwise they are concurrent siblings. Two writes that one coordinator stamps from
+//! the same context thus get different dots and survive as siblings.
+//!
 //! [`merge_into`] is the one place that decides what a replica (or a coordinator merging
-//! read replies) keeps when a version arrives: vector-clock dominance with siblings, or
-//! last-write-wins, and with `crdt_sets` a union of set values (a G-Set CRDT).
+//! read replies) keeps when a version arrives: dotted-version-vector supersession with
+//! siblings, or last-write-wins, and with `crdt_sets` a union of set values (a G-Set CRDT).
 
 use crate::config::Versioning;
 use serde::{Deserialize, Serialize};
@@ -29,6 +36,17 @@ impl VClock {
     pub fn increment(&mut self, id: u64) {
         let c = self.0.entry(id).or_insert(0);
         *c = c.saturating_add(1);
+    }
+
+    /// Raise `dot`'s node entry to at least its counter.
+    pub fn witness(&mut self, dot: Dot) {
+        let c = self.0.entry(dot.id).or_insert(0);
+        *c = (*c).max(dot.counter);
+    }
+
+    /// True if the write `dot` is in this causal past.
+    pub fn covers(&self, dot: Dot) -> bool {
+        self.get(dot.id) >= dot.counter
     }
 
     /// Raise every counter to at least `other`'s.
@@ -62,6 +80,24 @@ impl fmt::Display for VClock {
     }
 }
 
+/// One write's identity: the coordinating node and that node's counter (from 1), unique
+/// because every node stamps each write with a fresh counter.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Dot {
+    /// The coordinator's node id.
+    pub id: u64,
+    /// The coordinator's counter for this write.
+    pub counter: u64,
+}
+
+impl fmt::Display for Dot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04x}:{}", self.id >> 48, self.counter)
+    }
+}
+
 /// A stored value: opaque bytes or a set of integers.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Value {
@@ -71,16 +107,19 @@ pub enum Value {
     Set(BTreeSet<u64>),
 }
 
-/// One version of a key's value.
+/// One version of a key's value: a dotted version vector with its value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Versioned {
     /// The value.
     pub value: Value,
-    /// Its vector clock.
-    pub clock: VClock,
+    /// The causal past its writer had seen: the joined clocks of the versions it read
+    /// (read-modify-write) or held locally (blind put).
+    pub context: VClock,
+    /// This write's identity.
+    pub dot: Dot,
     /// The coordinator's time of the write, in microseconds (orders LWW).
     pub ts_us: u64,
-    /// The coordinator's node id (breaks LWW ties).
+    /// The coordinator's node id (breaks LWW ties; equals `dot.id`).
     pub writer: u64,
 }
 
@@ -89,19 +128,55 @@ impl Versioned {
     fn lww_key(&self) -> (u64, u64, &Value) {
         (self.ts_us, self.writer, &self.value)
     }
+
+    /// The full clock: the context with the dot. It descends this version and its past.
+    pub fn clock(&self) -> VClock {
+        let mut c = self.context.clone();
+        c.witness(self.dot);
+        c
+    }
+
+    /// True if this version has seen `other`: its context covers `other`'s dot, or both
+    /// carry the same dot. Versions that neither supersedes are siblings.
+    pub fn supersedes(&self, other: &Versioned) -> bool {
+        self.dot == other.dot || self.context.covers(other.dot)
+    }
+
+    /// Decides between two versions that supersede each other (the same write, or a
+    /// set union and a part of it): the larger causal past, then LWW, then the rest.
+    fn tie_key(&self) -> (u128, (u64, u64, &Value), &VClock, Dot) {
+        let past = self.context.0.values().map(|&c| u128::from(c)).sum();
+        (past, self.lww_key(), &self.context, self.dot)
+    }
 }
 
-/// The union of two set versions: merged clock and elements, the later timestamp.
+impl fmt::Display for Versioned {
+    /// The full clock and the dot, e.g. `3fa1:2,9c0e:1 (dot 9c0e:1)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (dot {})", self.clock(), self.dot)
+    }
+}
+
+/// The union of two set versions: the elements of both, the dot and timestamp of the
+/// later one, and the joined contexts plus the earlier one's dot (so it supersedes both,
+/// and a union with itself or with a part already in it changes nothing).
 fn union(a: &Versioned, b: &Versioned) -> Option<Versioned> {
     let (Value::Set(x), Value::Set(y)) = (&a.value, &b.value) else {
         return None;
     };
-    let mut clock = a.clock.clone();
-    clock.merge(&b.clock);
-    let later = if a.lww_key() >= b.lww_key() { a } else { b };
+    // Not `lww_key`: a union's value is not its latest part's, and the choice must not
+    // depend on the order unions happen in.
+    let stamp = |v: &Versioned| (v.ts_us, v.writer, v.dot);
+    let (later, earlier) = if stamp(a) >= stamp(b) { (a, b) } else { (b, a) };
+    let mut context = a.context.clone();
+    context.merge(&b.context);
+    if earlier.dot != later.dot {
+        context.witness(earlier.dot);
+    }
     Some(Versioned {
         value: Value::Set(x.union(y).copied().collect()),
-        clock,
+        context,
+        dot: later.dot,
         ts_us: later.ts_us,
         writer: later.writer,
     })
@@ -134,13 +209,13 @@ pub fn merge_into(
         }
         Versioning::VectorClock => {
             let dominated = into.iter().any(|v| {
-                let equal = new.clock.descends(&v.clock);
-                v.clock.descends(&new.clock) && (!equal || v.lww_key() >= new.lww_key())
+                let mutual = new.supersedes(v);
+                v.supersedes(new) && (!mutual || v.tie_key() >= new.tie_key())
             });
             if dominated {
                 return false;
             }
-            into.retain(|v| !new.clock.descends(&v.clock));
+            into.retain(|v| !new.supersedes(v));
             into.push(new.clone());
             into.sort_by(|a, b| a.lww_key().cmp(&b.lww_key()));
             true
@@ -182,11 +257,27 @@ pub fn digest(versions: &[Versioned]) -> u64 {
     u64::from_be_bytes(a)
 }
 
-/// The clock that descends every version in `versions`.
+/// The clock that descends every version in `versions` (their full clocks joined): the
+/// context of a write that has seen them, so that it supersedes exactly them.
 pub fn joined_clock(versions: &[Versioned]) -> VClock {
     let mut c = VClock::new();
-    versions.iter().for_each(|v| c.merge(&v.clock));
+    for v in versions {
+        c.merge(&v.context);
+        c.witness(v.dot);
+    }
     c
+}
+
+/// The highest counter of node `id` in the contexts and dots of `versions` (0 if none).
+pub fn max_counter<'a>(id: u64, versions: impl IntoIterator<Item = &'a Versioned>) -> u64 {
+    versions
+        .into_iter()
+        .map(|v| {
+            let own = if v.dot.id == id { v.dot.counter } else { 0 };
+            own.max(v.context.get(id))
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

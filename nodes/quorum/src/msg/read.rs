@@ -1,7 +1,7 @@
 //! Bounds-checked decoders for the fields of [`super::Msg`].
 
 use super::*;
-use crate::version::VClock;
+use crate::version::{Dot, VClock};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn read_flag(r: &mut Reader<'_>) -> Result<bool, WireError> {
@@ -47,16 +47,24 @@ fn read_versioned(r: &mut Reader<'_>) -> Result<Versioned, WireError> {
         1 => Value::Set(read_set(r)?),
         tag => return Err(WireError::Tag { tag, offset: at }),
     };
-    let n = r.count("clock", MAX_CLOCK)?;
-    let mut clock = BTreeMap::new();
+    let n = r.count("context", MAX_CLOCK)?;
+    let mut context = BTreeMap::new();
     for _ in 0..n {
-        if clock.insert(r.u64()?, r.u64()?).is_some() {
-            return Err(WireError::Invalid("duplicate clock entry"));
+        if context.insert(r.u64()?, r.u64()?).is_some() {
+            return Err(WireError::Invalid("duplicate context entry"));
         }
+    }
+    let dot = Dot {
+        id: r.u64()?,
+        counter: r.u64()?,
+    };
+    if dot.counter == 0 {
+        return Err(WireError::Invalid("dot counter 0"));
     }
     Ok(Versioned {
         value,
-        clock: VClock(clock),
+        context: VClock(context),
+        dot,
         ts_us: r.u64()?,
         writer: r.u64()?,
     })

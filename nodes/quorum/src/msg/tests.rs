@@ -1,6 +1,6 @@
 //! Codec tests: round trips, truncations, bad versions and tags, fuzzed input.
 use super::*;
-use crate::version::VClock;
+use crate::version::{Dot, VClock};
 use node_core::sim_addr;
 use proptest::prelude::*;
 
@@ -11,7 +11,11 @@ fn version(i: u64) -> Versioned {
         } else {
             Value::Set([i, i + 1].into_iter().collect())
         },
-        clock: VClock([(i, 1), (i + 7, 2)].into_iter().collect()),
+        context: VClock([(i, 1), (i + 7, 2)].into_iter().collect()),
+        dot: Dot {
+            id: i,
+            counter: 2 + i,
+        },
         ts_us: 1000 + i,
         writer: i,
     }
@@ -171,12 +175,14 @@ fn every_truncation_of_every_message_is_an_error() {
 
 #[test]
 fn wrong_version_unknown_tag_trailing_bytes_and_huge_counts_are_rejected() {
-    assert_eq!(
-        Msg::decode(&[2, 5, 0, 0, 0, 0, 0, 0, 0, 0]),
-        Err(WireError::Version(2))
-    );
+    for old in [1, 3] {
+        assert_eq!(
+            Msg::decode(&[old, 5, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Err(WireError::Version(old))
+        );
+    }
     assert!(matches!(
-        Msg::decode(&[1, 99]),
+        Msg::decode(&[VERSION, 99]),
         Err(WireError::Tag { tag: 99, .. })
     ));
     let mut v = Vec::new();
@@ -184,9 +190,32 @@ fn wrong_version_unknown_tag_trailing_bytes_and_huge_counts_are_rejected() {
     v.push(0);
     assert_eq!(Msg::decode(&v), Err(WireError::Trailing(1)));
     assert!(matches!(
-        Msg::decode(&[1, 3, 0xff, 0xff]),
+        Msg::decode(&[VERSION, 3, 0xff, 0xff]),
         Err(WireError::TooLong { .. })
     ));
+}
+
+#[test]
+fn a_version_1_write_and_a_dot_with_counter_zero_are_rejected() {
+    let write = Msg::Write {
+        rid: 1,
+        key: b"k".to_vec(),
+        versions: vec![version(2)],
+        hint: None,
+    };
+    let mut v = Vec::new();
+    write.encode(&mut v);
+    v[0] = 1;
+    assert_eq!(Msg::decode(&v), Err(WireError::Version(1)));
+    let mut zero = version(2);
+    zero.dot.counter = 0;
+    let mut v = Vec::new();
+    Msg::Response {
+        rid: 1,
+        versions: vec![zero],
+    }
+    .encode(&mut v);
+    assert_eq!(Msg::decode(&v), Err(WireError::Invalid("dot counter 0")));
 }
 
 proptest! {

@@ -29,11 +29,13 @@ pub fn put_versioned(out: &mut Vec<u8>, v: &Versioned) {
             s.iter().for_each(|&e| put_u64(out, e));
         }
     }
-    put_count(out, v.clock.0.len());
-    for (&id, &c) in &v.clock.0 {
+    put_count(out, v.context.0.len());
+    for (&id, &c) in &v.context.0 {
         put_u64(out, id);
         put_u64(out, c);
     }
+    put_u64(out, v.dot.id);
+    put_u64(out, v.dot.counter);
     put_u64(out, v.ts_us);
     put_u64(out, v.writer);
 }

@@ -5,7 +5,7 @@
 use super::{Event, OpResult, QuorumNode, Status, MAX_OPS};
 use crate::msg::{Msg, Update};
 use crate::ring::key_position;
-use crate::version::{joined_clock, merge_all, Value, Versioned};
+use crate::version::{joined_clock, merge_all, Dot, Value, Versioned};
 use node_core::{Addr, Instant};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -208,13 +208,19 @@ impl QuorumNode {
         }
     }
 
-    /// A version descending `seen`, stamped by this coordinator.
-    fn new_version(&self, seen: &[Versioned], value: Value) -> Versioned {
-        let mut clock = joined_clock(seen);
-        clock.increment(self.id);
+    /// A version that supersedes exactly `seen`: its context is their joined clocks, its
+    /// dot a fresh counter of this coordinator (so two writes from the same context stay
+    /// siblings).
+    fn new_version(&mut self, seen: &[Versioned], value: Value) -> Versioned {
+        let counter = self.store.next_counter();
+        self.touched(true);
         Versioned {
             value,
-            clock,
+            context: joined_clock(seen),
+            dot: Dot {
+                id: self.id,
+                counter,
+            },
             ts_us: self.now.as_micros(),
             writer: self.id,
         }
@@ -305,6 +311,7 @@ impl QuorumNode {
 
     /// A replica answered a read.
     pub(crate) fn on_response(&mut self, from: Addr, rid: u64, versions: Vec<Versioned>) {
+        self.observe(&versions);
         self.on_reply(from, rid, versions, true);
     }
 
@@ -352,10 +359,11 @@ impl QuorumNode {
             Phase::Read(ReadKind::Elements) => OpResult::Elements(elements(&merged)),
             Phase::Read(ReadKind::AddRmw(element)) => {
                 self.ops.remove(&rid);
-                let mut set = elements(&merged);
-                set.insert(element);
                 let mut seen = merged;
-                seen.extend_from_slice(self.store.versions(&key));
+                let (versioning, crdt) = (self.cfg.versioning, self.cfg.crdt_sets);
+                merge_all(&mut seen, self.store.versions(&key), versioning, crdt);
+                let mut set = elements(&seen);
+                set.insert(element);
                 let version = self.new_version(&seen, Value::Set(set));
                 return self.begin(origin, key, Phase::Write { version, add: true });
             }

@@ -3,12 +3,19 @@
 
 use super::QuorumNode;
 use crate::msg::{Entry, Msg, MAX_SIBLINGS};
-use crate::version::{merge_all, Versioned};
+use crate::version::{max_counter, merge_all, Versioned};
 use node_core::Addr;
 
 impl QuorumNode {
+    /// Keep the dot counter past any counter of this node's that `versions` carry (a
+    /// node that lost its store must not reuse the dots of its earlier writes).
+    pub(crate) fn observe(&mut self, versions: &[Versioned]) {
+        self.store.raise_counter(max_counter(self.id, versions));
+    }
+
     /// Merge versions of `key` into the store; true if it changed.
     pub(crate) fn absorb(&mut self, key: &[u8], versions: &[Versioned]) -> bool {
+        self.observe(versions);
         let (versioning, crdt) = (self.cfg.versioning, self.cfg.crdt_sets);
         let changed = self.store.merge(key, versions, versioning, crdt);
         self.touched(changed);
@@ -26,6 +33,7 @@ impl QuorumNode {
     ) {
         match hint {
             Some(intended) if intended != self.me => {
+                self.observe(versions);
                 let (versioning, crdt) = (self.cfg.versioning, self.cfg.crdt_sets);
                 let changed = self.store.hint(intended, key, versions, versioning, crdt);
                 self.stats.hints_stored += 1;
