@@ -117,7 +117,7 @@ impl VisitKind for RunNode {
                 return Exit::Usage.code();
             }
         };
-        if let Some((at, why)) = K::invalid(&cfg, 1) {
+        if let Some((at, why)) = K::invalid(&cfg, None) {
             eprintln!("--config: {at}: {why}");
             return Exit::Usage.code();
         }
@@ -235,7 +235,13 @@ async fn node<K: Kind>(args: NodeArgs, cfg: K::Config) -> i32 {
             tokio::task::spawn_local(run)
         }
     };
-    let saver = args.data_dir.map(|d| Saver::new(d, K::NAME));
+    // A kind saved after every change has the sync hook as its one writer: a second,
+    // periodic saver would race it on the same temporary file.
+    let synced = K::durable_changes(&core.borrow()).is_some();
+    let saver = args
+        .data_dir
+        .filter(|_| !synced)
+        .map(|d| Saver::new(d, K::NAME));
     let saver = Session::<K>::new(cfg, ctl, core.clone(), saver)
         .serve(stdin_lines())
         .await;

@@ -327,3 +327,23 @@ fn twenty_runs_some_sigkilled_then_cleanup_leave_no_namespace_link_table_process
     assert_eq!(prefixes.len(), 20, "every run printed its id");
     assert_eq!(leftovers(&prefixes), (0, 0, 0, 0, 0));
 }
+
+#[test]
+fn quorum_processes_killed_with_sigkill_lose_no_acknowledged_write() {
+    if netns::caps::skip_test("quorum_processes_killed_with_sigkill_lose_no_acknowledged_write") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(&scenario("quorum-netns-crash.yaml"), dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", report(&out));
+    for check in ["no_lost_writes", "staleness", "linearizable", "converge"] {
+        assert_eq!(verdict(dir.path(), check)["passed"], true, "{check}");
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("cannot write"), "{stderr}");
+    let restarted = history(dir.path())
+        .iter()
+        .filter(|r| matches!(r, Record::Member { up: true, t_us, .. } if *t_us > 30_000_000))
+        .count();
+    assert_eq!(restarted, 2, "both killed processes came back");
+}

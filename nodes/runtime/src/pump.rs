@@ -86,16 +86,16 @@ impl<N: Node> Pump<N> {
         self.core.borrow_mut().handle_timeout(now);
     }
 
-    /// Report the core's events and append what it wants sent, encoded, to `out` (after
-    /// the sync hook, if any, made the core's state durable; nothing when it failed).
+    /// After the sync hook, if any, made the core's state durable, report the core's events
+    /// and append what it wants sent, encoded, to `out` (nothing when the sync failed).
     pub(crate) fn drain(&mut self, out: &mut Vec<(Addr, Vec<u8>)>) {
         let now = self.now();
         let mut core = self.core.borrow_mut();
+        let durable = self.ends.sync.as_mut().is_none_or(|sync| sync(&core));
         while let Some(event) = core.poll_event() {
             // A caller that hung up no longer wants events; the driver stops at its next input.
             let _ = self.ends.events.send(Stamped { at: now, event });
         }
-        let durable = self.ends.sync.as_mut().is_none_or(|sync| sync(&core));
         while let Some(t) = core.poll_transmit() {
             if !durable {
                 continue;
