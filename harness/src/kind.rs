@@ -155,8 +155,9 @@ pub trait Kind: 'static {
     type Durable: Debug + Default + PartialEq + Serialize + DeserializeOwned;
 
     /// The first config error, as (its dotted path in the `cluster` section, e.g.
-    /// `config.replicas` or `nodes`, message); `nodes` is `cluster.nodes`.
-    fn invalid(cfg: &Self::Config, nodes: u32) -> Option<(String, String)>;
+    /// `config.replicas` or `nodes`, message); `nodes` is `cluster.nodes` (`None` for one
+    /// node process, which does not know the cluster's size).
+    fn invalid(cfg: &Self::Config, nodes: Option<u32>) -> Option<(String, String)>;
     /// The identity the history records for the node whose identity address is `id_addr`.
     fn id(cfg: &Self::Config, id_addr: Addr) -> Bytes;
     /// A node listening at `me`, identified by `id_addr`, resuming from `durable`.

@@ -80,8 +80,8 @@ impl Kind for Chord {
     type View = ChordView;
     type Durable = ChordDurable;
 
-    fn invalid(cfg: &ChordConfig, nodes: u32) -> Option<(String, String)> {
-        cfg.invalid(nodes)
+    fn invalid(cfg: &ChordConfig, nodes: Option<u32>) -> Option<(String, String)> {
+        cfg.invalid(nodes.unwrap_or(1))
     }
 
     fn id(cfg: &ChordConfig, id_addr: Addr) -> Bytes {

@@ -112,7 +112,7 @@ struct Invalid(NodeCount);
 impl Visit for Invalid {
     type Out = Option<(String, String)>;
     fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
-        K::invalid(cfg, self.0.get())
+        K::invalid(cfg, Some(self.0.get()))
     }
 }
 

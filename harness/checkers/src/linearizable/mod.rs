@@ -114,7 +114,7 @@ pub struct Budget {
 impl Default for Budget {
     fn default() -> Budget {
         Budget {
-            max_steps: 50_000_000,
+            max_steps: 10_000_000,
             max_cache_bytes: 512 << 20,
             max_shrink_searches: 2_000,
             deadline: None,

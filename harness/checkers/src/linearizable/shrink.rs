@@ -9,6 +9,10 @@ use super::{Budget, Effect, Model, Operation};
 use std::collections::HashMap;
 
 /// The indices (into `ops`, in call order) of the smallest failing sub-history found.
+/// Search steps one shrinking trial may take: a trial that needs more keeps its ops (the
+/// witness stays illegal, only less small), so shrinking costs seconds, not minutes.
+const SHRINK_STEPS: u64 = 200_000;
+
 /// `searches_left` is the shrink budget, shared by every partition of a check.
 pub(super) fn shrink<M: Model>(
     model: &M,
@@ -21,6 +25,10 @@ pub(super) fn shrink<M: Model>(
     let readers = readers_of(model, ops);
     let mut kept = vec![true; ops.len()];
     let mut chunk = ops.len().div_ceil(2).max(1);
+    let trial_budget = Budget {
+        max_steps: budget.max_steps.min(SHRINK_STEPS),
+        ..budget.clone()
+    };
     loop {
         let mut start = 0;
         while start < order.len() {
@@ -51,7 +59,10 @@ pub(super) fn shrink<M: Model>(
                 .map(|&i| ops[i])
                 .collect();
             *searches_left -= 1;
-            if matches!(search(model, &rest, budget).result, Found::Illegal { .. }) {
+            if matches!(
+                search(model, &rest, &trial_budget).result,
+                Found::Illegal { .. }
+            ) {
                 kept = trial;
             }
         }

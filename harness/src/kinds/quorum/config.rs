@@ -116,8 +116,9 @@ impl QuorumConfig {
         format!("N={} R={} W={} {mode} {versions}", self.n, self.r, self.w)
     }
 
-    /// The first out-of-range value, as (its dotted path in the `cluster` section, message).
-    pub fn invalid(&self, nodes: u32) -> Option<(String, String)> {
+    /// The first out-of-range value, as (its dotted path in the `cluster` section, message);
+    /// with `nodes`, the cluster must hold `n` replicas.
+    pub fn invalid(&self, nodes: Option<u32>) -> Option<(String, String)> {
         let counts = [("n", self.n), ("vnodes", self.vnodes)];
         if let Some((key, _)) = counts.iter().find(|(_, v)| *v == 0) {
             let msg = "expected at least 1, found 0".to_string();
@@ -141,6 +142,7 @@ impl QuorumConfig {
             let msg = "expected a duration longer than 0s, found 0s".to_string();
             return Some((format!("config.{key}"), msg));
         }
+        let nodes = nodes?;
         (nodes < self.n as u32).then(|| {
             let msg = format!("{nodes} nodes cannot hold n = {} replicas of a key", self.n);
             ("nodes".to_string(), msg)
@@ -181,17 +183,22 @@ mod tests {
 
     #[test]
     fn quorums_larger_than_n_and_clusters_smaller_than_n_are_refused() {
-        let bad = |yaml: &str, nodes: u32| {
+        let bad = |yaml: &str, nodes: Option<u32>| {
             let c: QuorumConfig = serde_yaml::from_str(yaml).expect("parse");
             c.invalid(nodes)
         };
-        assert_eq!(bad("{}", 3), None);
-        let (path, msg) = bad("{ n: 3, r: 4 }", 5).expect("r > n");
+        assert_eq!(bad("{}", Some(3)), None);
+        assert_eq!(
+            bad("{ n: 5 }", None),
+            None,
+            "one node process does not know the cluster"
+        );
+        let (path, msg) = bad("{ n: 3, r: 4 }", Some(5)).expect("r > n");
         assert_eq!(path, "config.r");
         assert!(msg.contains("expected 1 to n (3), found 4"), "{msg}");
-        assert_eq!(bad("{ n: 3 }", 2).expect("too few").0, "nodes");
+        assert_eq!(bad("{ n: 3 }", Some(2)).expect("too few").0, "nodes");
         assert_eq!(
-            bad("{ gossip_every: 0s }", 3).expect("zero").0,
+            bad("{ gossip_every: 0s }", Some(3)).expect("zero").0,
             "config.gossip_every"
         );
     }
