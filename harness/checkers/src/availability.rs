@@ -108,9 +108,9 @@ fn origin(sides: &[Vec<u32>], reach: Option<&[u32]>, node: u32) -> Origin {
         .unwrap_or_else(|| vec![node]);
     let reaches_most = |r: &[u32], k: u32| 2 * k as usize > r.len();
     let majority = match reach {
-        Some(r) if r.iter().any(|&k| reaches_most(r, k)) => r
-            .get(node as usize)
-            .is_some_and(|&k| reaches_most(r, k)),
+        Some(r) if r.iter().any(|&k| reaches_most(r, k)) => {
+            r.get(node as usize).is_some_and(|&k| reaches_most(r, k))
+        }
         _ => majority_side(sides) == Some(&side),
     };
     Origin { side, majority }
@@ -432,7 +432,9 @@ mod tests {
                 op,
                 client: 0,
                 node,
-                call: Call::Get { key: Bytes(vec![1]) },
+                call: Call::Get {
+                    key: Bytes(vec![1]),
+                },
             });
         }
         let a = availability(&h);
@@ -443,6 +445,9 @@ mod tests {
             *reach = Some(vec![2, 2, 2, 2, 1]);
         }
         let even = availability(&h);
-        assert_eq!(even.majority.invoked, 2, "no node reaches most: the lowest largest side");
+        assert_eq!(
+            even.majority.invoked, 2,
+            "no node reaches most: the lowest largest side"
+        );
     }
 }
