@@ -1,14 +1,20 @@
-//! The quorum store's CP scenario in the sim and turmoil worlds: the same checks judge
-//! both, and both give the same kind of verdict for each (the netns run is in
-//! `harness/tests/netns_world.rs`).
+//! The quorum store's CP scenarios in the sim and turmoil worlds: the same checks judge
+//! both, and both give the same kind of verdict for each (`quorum-netns-crash.yaml` also
+//! runs in netns, with every check passing, in `harness/tests/netns_world.rs`).
 
 use harness::run::run;
 use harness::scenario::{load, World};
 use std::path::Path;
 
 #[test]
-fn the_cp_scenario_gets_the_same_verdicts_in_sim_and_turmoil() {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/quorum-cp.yaml");
+fn the_cp_scenarios_get_the_same_verdicts_in_sim_and_turmoil() {
+    for name in ["quorum-cp.yaml", "quorum-netns-crash.yaml"] {
+        same_verdicts(name);
+    }
+}
+
+fn same_verdicts(name: &str) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(name);
     let s = load(&file).expect("the scenario loads");
     let words = |world: World| {
         let out = run(&s, world, 1).expect("runs");
@@ -30,7 +36,7 @@ fn the_cp_scenario_gets_the_same_verdicts_in_sim_and_turmoil() {
     );
     for (check, word, detail) in sim.iter().chain(&turmoil) {
         if ["no_lost_writes", "staleness", "linearizable"].contains(&check.as_str()) {
-            assert_eq!(*word, "PASS", "{check}: {detail}");
+            assert_eq!(*word, "PASS", "{name} {check}: {detail}");
         }
     }
 }

@@ -63,6 +63,8 @@ pub struct Availability {
     pub majority: Tally,
     /// Operations on every other side.
     pub minority: Tally,
+    /// Operations per node slot, over every partition.
+    pub nodes: BTreeMap<u32, Tally>,
 }
 
 impl Availability {
@@ -82,6 +84,7 @@ impl Availability {
 
 /// Where an operation in flight was invoked: its side and whether that is the majority.
 struct Origin {
+    node: u32,
     side: Vec<u32>,
     majority: bool,
 }
@@ -113,7 +116,11 @@ fn origin(sides: &[Vec<u32>], reach: Option<&[u32]>, node: u32) -> Origin {
         }
         _ => majority_side(sides) == Some(&side),
     };
-    Origin { side, majority }
+    Origin {
+        node,
+        side,
+        majority,
+    }
 }
 
 /// A partition being applied: its fault index, sides and reach per slot.
@@ -154,11 +161,13 @@ pub fn availability(records: &[Record]) -> Availability {
                     true => out.majority.invoked += 1,
                     false => out.minority.invoked += 1,
                 }
+                out.nodes.entry(o.node).or_default().invoked += 1;
                 open.insert(*op, o);
             }
             Record::Ok { op, .. } => {
                 if let Some(o) = open.remove(op) {
                     per_side.entry(o.side).or_default().ok += 1;
+                    out.nodes.entry(o.node).or_default().ok += 1;
                     match o.majority {
                         true => out.majority.ok += 1,
                         false => out.minority.ok += 1,
@@ -236,6 +245,14 @@ pub fn verdict(a: &Availability, min: f64, side: Side) -> Verdict {
         });
         return Verdict::inconclusive("availability", Property::Liveness, parts.join("; "));
     };
+    let lowest = a
+        .nodes
+        .iter()
+        .filter_map(|(n, t)| Some((t.fraction()?, *n, *t)))
+        .min_by(|x, y| x.0.total_cmp(&y.0));
+    if let Some((f, n, t)) = lowest {
+        parts.push(format!("least available node n{n}: {}/{} ok ({f:.3})", t.ok, t.invoked));
+    }
     parts.push(format!("judged {word}: {judged:.3} (min {min})"));
     Verdict::judged(
         "availability",
@@ -333,7 +350,8 @@ mod tests {
         assert!(v.passed && v.kind == Property::Liveness, "{v:?}");
         assert_eq!(
             v.detail,
-            "side n0-n3: 1/1 ok (1.000); side n4-n7: 1/2 ok (0.500); judged all: 0.667 (min 0.6)"
+            "side n0-n3: 1/1 ok (1.000); side n4-n7: 1/2 ok (0.500); \
+             least available node n5: 0/1 ok (0.000); judged all: 0.667 (min 0.6)"
         );
         assert!(!verdict(&a, p(0.7), Side::All).passed);
     }
@@ -440,6 +458,9 @@ mod tests {
         let a = availability(&h);
         assert_eq!(a.majority.invoked, 4, "{a:?}");
         assert_eq!(a.minority.invoked, 1, "{a:?}");
+        assert_eq!(a.nodes.len(), 5, "one tally per node: {a:?}");
+        let v = verdict(&a, 0.5, Side::All);
+        assert!(v.detail.contains("least available node n0: 0/1 ok"), "{}", v.detail);
         if let Record::Fault { sides, reach, .. } = &mut h[0] {
             *sides = Some(vec![vec![0, 1], vec![2, 3], vec![4]]);
             *reach = Some(vec![2, 2, 2, 2, 1]);
