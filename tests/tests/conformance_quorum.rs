@@ -14,7 +14,9 @@ fn the_cp_scenarios_get_the_same_verdicts_in_sim_and_turmoil() {
 }
 
 fn same_verdicts(name: &str) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(name);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(name);
     let s = load(&file).expect("the scenario loads");
     let words = |world: World| {
         let out = run(&s, world, 1).expect("runs");

@@ -251,7 +251,10 @@ pub fn verdict(a: &Availability, min: f64, side: Side) -> Verdict {
         .filter_map(|(n, t)| Some((t.fraction()?, *n, *t)))
         .min_by(|x, y| x.0.total_cmp(&y.0));
     if let Some((f, n, t)) = lowest {
-        parts.push(format!("least available node n{n}: {}/{} ok ({f:.3})", t.ok, t.invoked));
+        parts.push(format!(
+            "least available node n{n}: {}/{} ok ({f:.3})",
+            t.ok, t.invoked
+        ));
     }
     parts.push(format!("judged {word}: {judged:.3} (min {min})"));
     Verdict::judged(
@@ -460,7 +463,11 @@ mod tests {
         assert_eq!(a.minority.invoked, 1, "{a:?}");
         assert_eq!(a.nodes.len(), 5, "one tally per node: {a:?}");
         let v = verdict(&a, 0.5, Side::All);
-        assert!(v.detail.contains("least available node n0: 0/1 ok"), "{}", v.detail);
+        assert!(
+            v.detail.contains("least available node n0: 0/1 ok"),
+            "{}",
+            v.detail
+        );
         if let Record::Fault { sides, reach, .. } = &mut h[0] {
             *sides = Some(vec![vec![0, 1], vec![2, 3], vec![4]]);
             *reach = Some(vec![2, 2, 2, 2, 1]);
