@@ -23,6 +23,7 @@ mod bytes;
 pub mod call;
 pub mod converge;
 pub mod history;
+mod kv;
 pub mod linearizable;
 pub mod lookup;
 pub mod sets;

@@ -6,8 +6,8 @@
 //! *consistent* if k = 1. Its *t* is the time from the newest commit to the read's start.
 //! t-visibility is the probability that a read starting t after a commit is consistent.
 
-use crate::{Bytes, Call, Property, Record, Verdict};
-use std::collections::BTreeMap;
+use crate::kv::{puts_and_reads, Put};
+use crate::{Bytes, Property, Record, Verdict};
 
 /// One judged read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,49 +25,12 @@ pub struct Staleness {
     pub samples: Vec<Sample>,
 }
 
-/// A put as the checker needs it.
-struct Put {
-    invoked_us: u64,
-    acked_us: Option<u64>,
-    value: Bytes,
-}
-
 /// Judge every successful get against the puts of its key.
 pub fn staleness(records: &[Record]) -> Staleness {
-    let mut calls: BTreeMap<u64, (u64, Call)> = BTreeMap::new();
-    let mut puts: BTreeMap<Bytes, Vec<Put>> = BTreeMap::new();
-    let mut put_at: BTreeMap<u64, (Bytes, usize)> = BTreeMap::new();
-    let mut reads: Vec<(u64, Bytes, Vec<Bytes>)> = Vec::new();
-    for r in records {
-        match r {
-            Record::Invoke { t_us, op, call, .. } => {
-                if let Call::Put { key, value } = call {
-                    let list = puts.entry(key.clone()).or_default();
-                    put_at.insert(*op, (key.clone(), list.len()));
-                    list.push(Put {
-                        invoked_us: *t_us,
-                        acked_us: None,
-                        value: value.clone(),
-                    });
-                }
-                calls.insert(*op, (*t_us, call.clone()));
-            }
-            Record::Ok { t_us, op, ret } => {
-                if let Some((key, i)) = put_at.get(op) {
-                    if let Some(p) = puts.get_mut(key).and_then(|l| l.get_mut(*i)) {
-                        p.acked_us = Some(*t_us);
-                    }
-                } else if let Some((start, Call::Get { key })) = calls.get(op) {
-                    let values = ret.values().into_iter().cloned().collect();
-                    reads.push((*start, key.clone(), values));
-                }
-            }
-            _ => {}
-        }
-    }
+    let (puts, reads) = puts_and_reads(records);
     let samples = reads
         .iter()
-        .filter_map(|(start, key, values)| sample(puts.get(key)?, *start, values))
+        .filter_map(|r| sample(puts.get(&r.key)?, r.invoked_us, &r.values))
         .collect();
     Staleness { samples }
 }
@@ -181,7 +144,7 @@ pub fn verdict(s: &Staleness, after_us: u64, min_fresh: f64) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Ret;
+    use crate::{Call, Ret};
 
     fn inv(t_us: u64, op: u64, call: Call) -> Record {
         Record::Invoke {

@@ -3,8 +3,9 @@
 //! value written by a put invoked after it), possibly among siblings, not an older one or
 //! nothing. Sets (adds and reads) are judged by [`crate::sets`].
 
-use crate::{Bytes, Call, Property, Record, Ret, Verdict};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::kv::{puts_and_reads, Read};
+use crate::{Bytes, Property, Record, Verdict};
+use std::collections::BTreeSet;
 
 /// What the reads of a history say about its acknowledged writes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,50 +22,9 @@ pub struct Writes {
     pub unacknowledged_present: usize,
 }
 
-/// A put: its invoke time, value and whether (and when) it was acknowledged.
-struct Put {
-    invoked_us: u64,
-    value: Bytes,
-    acked_us: Option<u64>,
-}
-
 /// Judge every completed get against the puts of the same key.
 pub fn writes(records: &[Record]) -> Writes {
-    let mut calls: BTreeMap<u64, (u64, Call)> = BTreeMap::new();
-    let mut puts: BTreeMap<Bytes, Vec<Put>> = BTreeMap::new();
-    let mut put_of: BTreeMap<u64, (Bytes, usize)> = BTreeMap::new();
-    let mut reads: Vec<(u64, Bytes, Vec<Bytes>)> = Vec::new();
-    for r in records {
-        match r {
-            Record::Invoke { t_us, op, call, .. } => {
-                if let Call::Put { key, value } = call {
-                    let list = puts.entry(key.clone()).or_default();
-                    put_of.insert(*op, (key.clone(), list.len()));
-                    list.push(Put {
-                        invoked_us: *t_us,
-                        value: value.clone(),
-                        acked_us: None,
-                    });
-                }
-                calls.insert(*op, (*t_us, call.clone()));
-            }
-            Record::Ok { t_us, op, ret } => match (calls.get(op), ret) {
-                (Some((_, Call::Put { .. })), _) => {
-                    if let Some((key, i)) = put_of.get(op) {
-                        if let Some(p) = puts.get_mut(key).and_then(|l| l.get_mut(*i)) {
-                            p.acked_us = Some(*t_us);
-                        }
-                    }
-                }
-                (Some((invoked, Call::Get { key })), ret @ Ret::Get { .. }) => {
-                    let values = ret.values().into_iter().cloned().collect();
-                    reads.push((*invoked, key.clone(), values));
-                }
-                _ => {}
-            },
-            _ => {}
-        }
-    }
+    let (puts, reads) = puts_and_reads(records);
     let mut out = Writes {
         acknowledged: puts
             .values()
@@ -73,7 +33,12 @@ pub fn writes(records: &[Record]) -> Writes {
         ..Writes::default()
     };
     let mut read_keys: BTreeSet<Bytes> = BTreeSet::new();
-    for (invoked, key, values) in &reads {
+    for Read {
+        invoked_us: invoked,
+        key,
+        values,
+    } in &reads
+    {
         let Some(list) = puts.get(key) else { continue };
         let acked_before = list
             .iter()
@@ -132,6 +97,7 @@ pub fn verdict(w: &Writes) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Call, Ret};
 
     fn b(s: &str) -> Bytes {
         Bytes(s.as_bytes().to_vec())

@@ -178,6 +178,37 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
+/// What a finished sweep does in every experiment: print its table, write its files, print
+/// each missed target and the wall time; the exit code (0: every target met, 1: one
+/// missed, else the error's code).
+fn finish<R>(
+    rows: Result<Vec<R>, ExperimentError>,
+    table: impl Fn(&[R]) -> String,
+    write: impl Fn(&[R]) -> Result<Vec<PathBuf>, ExperimentError>,
+    missed: impl Fn(&R) -> Vec<String>,
+    started: std::time::Instant,
+) -> i32 {
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_code();
+        }
+    };
+    println!("{}", table(&rows));
+    match write(&rows) {
+        Ok(paths) => paths.iter().for_each(|p| println!("wrote {}", p.display())),
+        Err(e) => {
+            eprintln!("{e}");
+            return e.exit_code();
+        }
+    }
+    let missed: Vec<String> = rows.iter().flat_map(missed).collect();
+    missed.iter().for_each(|m| println!("MISSED {m}"));
+    println!("wall time {:.1} s", started.elapsed().as_secs_f64());
+    i32::from(!missed.is_empty())
+}
+
 /// The wall clock, read only to report how long the run took (never fed to the simulation).
 #[allow(clippy::disallowed_methods)]
 fn wall_clock() -> std::time::Instant {

@@ -20,7 +20,7 @@ pub mod world;
 mod tests;
 
 use super::grid::parallel;
-use super::{progress_bar, wall_clock, ExperimentError};
+use super::{finish, progress_bar, wall_clock, ExperimentError};
 use clap::Args;
 use fits::{Fit, FITS, QUORUMS};
 use output::Row;
@@ -158,23 +158,7 @@ pub fn main(args: &PbsArgs) -> i32 {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let rows = sweep.run(args.threads.unwrap_or(cores).max(1), &|| bar.inc(1));
     bar.finish_and_clear();
-    let rows = match rows {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return e.exit_code();
-        }
-    };
-    println!("{}", output::table(&rows));
-    match output::write(&rows, &args.out) {
-        Ok(paths) => paths.iter().for_each(|p| println!("wrote {}", p.display())),
-        Err(e) => {
-            eprintln!("{e}");
-            return e.exit_code();
-        }
-    }
-    let missed: Vec<String> = rows.iter().filter_map(Row::missed).collect();
-    missed.iter().for_each(|m| println!("MISSED {m}"));
-    println!("wall time {:.1} s", started.elapsed().as_secs_f64());
-    i32::from(!missed.is_empty())
+    let write = |rows: &[Row]| output::write(rows, &args.out);
+    let missed = |r: &Row| r.missed().into_iter().collect();
+    finish(rows, output::table, write, missed, started)
 }
