@@ -1,13 +1,15 @@
 //! `harness node chord --data-dir`: a node process killed with SIGKILL and relaunched with
 //! the same directory finds its stored keys again; a corrupt store file stops it.
 
+mod support;
+
 use checkers::{Bytes, Call, Ret};
 use chord::Id;
 use harness::kind::Report;
 use harness::kinds::chord::{bytes_of, ChordView};
 use harness::run::proc::{Line, Meta, Monotonic, NodeProc, Request};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// Longest a test waits for one expected line.
@@ -15,8 +17,6 @@ const LINE_WAIT: Duration = Duration::from_secs(30);
 /// Polls of the store file, [`POLL_EVERY`] apart, before a test gives up.
 const POLLS: u32 = 300;
 const POLL_EVERY: Duration = Duration::from_millis(50);
-/// Exit code of a malformed store file (EX_DATAERR).
-const EXIT_DATAERR: i32 = 65;
 
 /// One output line of a Chord node process.
 type ChordLine = Line<ChordView>;
@@ -145,18 +145,8 @@ fn stored_keys_survive_sigkill_and_relaunch() {
 
 #[test]
 fn corrupt_store_file_stops_the_node_with_dataerr() {
-    let dir = tempfile::TempDir::new().expect("tempdir");
-    let corrupt = r#"{"version":2,"kind":"chord","state":{"entries":[["nothex","00"]]}}"#;
-    std::fs::write(dir.path().join("store.json"), corrupt).expect("write store");
-    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["node", "chord", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run harness");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(EXIT_DATAERR), "stderr: {stderr}");
-    assert!(stderr.contains("store.json:1:"), "stderr: {stderr}");
-    let kept = std::fs::read_to_string(dir.path().join("store.json")).expect("read store");
-    assert_eq!(kept, corrupt, "the corrupt file must be left as it was");
+    support::corrupt_store_stops_the_node_untouched(
+        "chord",
+        r#"{"version":2,"kind":"chord","state":{"entries":[["nothex","00"]]}}"#,
+    );
 }

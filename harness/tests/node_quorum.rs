@@ -2,6 +2,8 @@
 //! a write acknowledged just before SIGKILL is found after relaunch; a corrupt store file
 //! stops the node and is left as it was; a node process takes any `n`.
 
+mod support;
+
 use checkers::{Bytes, Call, Ret};
 use harness::kind::Report;
 use harness::kinds::quorum::QuorumView;
@@ -12,8 +14,6 @@ use std::time::Duration;
 
 /// Longest a test waits for one expected line.
 const LINE_WAIT: Duration = Duration::from_secs(30);
-/// Exit code of a malformed store file (EX_DATAERR).
-const EXIT_DATAERR: i32 = 65;
 
 /// A running `harness node quorum` process; dropping it kills and reaps it.
 struct Node {
@@ -93,20 +93,10 @@ fn a_write_acknowledged_right_before_sigkill_survives_the_relaunch() {
 
 #[test]
 fn a_corrupt_quorum_store_stops_the_node_and_is_left_untouched() {
-    let dir = tempfile::TempDir::new().expect("tempdir");
-    let corrupt = r#"{"version":2,"kind":"quorum","state":{"entries":"nope"}}"#;
-    std::fs::write(dir.path().join("store.json"), corrupt).expect("write store");
-    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["node", "quorum", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run harness");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(EXIT_DATAERR), "stderr: {stderr}");
-    assert!(stderr.contains("store.json:1:"), "stderr: {stderr}");
-    let kept = std::fs::read_to_string(dir.path().join("store.json")).expect("read store");
-    assert_eq!(kept, corrupt, "the corrupt file must be left as it was");
+    support::corrupt_store_stops_the_node_untouched(
+        "quorum",
+        r#"{"version":2,"kind":"quorum","state":{"entries":"nope"}}"#,
+    );
 }
 
 #[test]
