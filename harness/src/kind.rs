@@ -54,6 +54,16 @@ pub enum Op {
         /// The set's name.
         key: String,
     },
+    /// Announce the node as a peer of the torrent named `key`.
+    Announce {
+        /// The torrent's name.
+        key: String,
+    },
+    /// Find the peers of the torrent named `key`.
+    GetPeers {
+        /// The torrent's name.
+        key: String,
+    },
 }
 
 /// What the runner asks of one node, in any world.

@@ -12,7 +12,7 @@ use std::fmt;
 pub enum ClusterKind {
     /// Chord ring with successor lists and replicated storage.
     Chord,
-    /// Kademlia DHT (not implemented yet).
+    /// Mainline DHT: Kademlia as BitTorrent's BEP 5.
     Kademlia,
     /// BitTorrent-style swarm (not implemented yet).
     Swarm,
@@ -131,4 +131,5 @@ macro_rules! registry {
 registry! {
     Chord => crate::kinds::chord::Chord,
     Quorum => crate::kinds::quorum::Quorum,
+    Kademlia => crate::kinds::kademlia::Kademlia,
 }

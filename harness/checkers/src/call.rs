@@ -1,6 +1,7 @@
 //! [`Call`] and [`Ret`]: a client operation as the history records it, and its result.
 //! Lookups are for overlays (Chord, Kademlia); put and get for every key/value store;
-//! add and read for grow-only sets (Jepsen's set test on the quorum store).
+//! add and read for grow-only sets (Jepsen's set test on the quorum store); announce and
+//! get_peers for a Mainline DHT (BEP 5) peer store.
 
 use crate::Bytes;
 use serde::{Deserialize, Serialize};
@@ -38,10 +39,20 @@ pub enum Call {
         /// The set's key.
         key: Bytes,
     },
+    /// Announce the calling node as a peer for the info-hash `key` (BEP 5 `announce_peer`).
+    Announce {
+        /// The info-hash.
+        key: Bytes,
+    },
+    /// Find the peers announced for the info-hash `key` (BEP 5 `get_peers`).
+    GetPeers {
+        /// The info-hash.
+        key: Bytes,
+    },
 }
 
 impl Call {
-    /// The function's name (`lookup`, `put`, `get`, `add`, `read`).
+    /// The function's name (`lookup`, `put`, `get`, `add`, `read`, `announce`, `get_peers`).
     pub fn f(&self) -> &'static str {
         match self {
             Call::Lookup { .. } => "lookup",
@@ -49,6 +60,8 @@ impl Call {
             Call::Get { .. } => "get",
             Call::Add { .. } => "add",
             Call::Read { .. } => "read",
+            Call::Announce { .. } => "announce",
+            Call::GetPeers { .. } => "get_peers",
         }
     }
 
@@ -59,7 +72,9 @@ impl Call {
             | Call::Put { key, .. }
             | Call::Get { key }
             | Call::Add { key, .. }
-            | Call::Read { key } => key,
+            | Call::Read { key }
+            | Call::Announce { key }
+            | Call::GetPeers { key } => key,
         }
     }
 }
@@ -121,6 +136,39 @@ pub enum Ret {
         /// Requests that timed out on the way.
         timeouts: u32,
     },
+    /// A Kademlia lookup's answer: the identifiers of the closest nodes found, closest
+    /// first, and how many it aimed for.
+    Closest {
+        /// The nodes found, closest to the key first.
+        nodes: Vec<Bytes>,
+        /// How many closest nodes the lookup aimed for (Kademlia's k).
+        k: u32,
+        /// Nodes that answered on the way.
+        hops: u32,
+        /// Requests that timed out on the way.
+        timeouts: u32,
+    },
+    /// An announce was acknowledged: `peer` was stored by `stored` nodes.
+    Announce {
+        /// The peer announced, as a compact address (4 bytes of IPv4, 2 of port).
+        peer: Bytes,
+        /// Nodes that accepted it.
+        stored: u32,
+        /// Nodes that answered on the way.
+        hops: u32,
+        /// Requests that timed out on the way.
+        timeouts: u32,
+    },
+    /// A get_peers' answer: the peers found for the info-hash.
+    #[serde(rename = "get_peers")]
+    Peers {
+        /// The peers, as compact addresses (4 bytes of IPv4, 2 of port).
+        peers: Vec<Bytes>,
+        /// Nodes that answered on the way.
+        hops: u32,
+        /// Requests that timed out on the way.
+        timeouts: u32,
+    },
 }
 
 impl Ret {
@@ -131,7 +179,10 @@ impl Ret {
             | Ret::Put { hops, timeouts, .. }
             | Ret::Get { hops, timeouts, .. }
             | Ret::Add { hops, timeouts }
-            | Ret::Read { hops, timeouts, .. } => (*hops, *timeouts),
+            | Ret::Read { hops, timeouts, .. }
+            | Ret::Closest { hops, timeouts, .. }
+            | Ret::Announce { hops, timeouts, .. }
+            | Ret::Peers { hops, timeouts, .. } => (*hops, *timeouts),
         }
     }
 
@@ -172,5 +223,68 @@ mod tests {
         let plain = r#"{"f":"get","value":"01","hops":1,"timeouts":0}"#;
         let old: Ret = serde_json::from_str(plain).expect("a get without siblings");
         assert_eq!(old.values(), vec![&Bytes(vec![1])]);
+    }
+
+    #[test]
+    fn dht_calls_and_results_round_trip_through_json_with_their_names() {
+        let calls = [
+            (
+                Call::Announce {
+                    key: Bytes(vec![1]),
+                },
+                r#"{"f":"announce","key":"01"}"#,
+            ),
+            (
+                Call::GetPeers {
+                    key: Bytes(vec![2]),
+                },
+                r#"{"f":"get_peers","key":"02"}"#,
+            ),
+        ];
+        for (call, text) in calls {
+            assert_eq!(serde_json::to_string(&call).expect("json"), text);
+            assert_eq!(serde_json::from_str::<Call>(text).expect("parse"), call);
+            assert_eq!(
+                text,
+                format!(r#"{{"f":"{}","key":"{}"}}"#, call.f(), call.key())
+            );
+        }
+        let rets = [
+            (
+                Ret::Closest {
+                    nodes: vec![Bytes(vec![0xab]), Bytes(vec![0xcd])],
+                    k: 8,
+                    hops: 3,
+                    timeouts: 1,
+                },
+                r#"{"f":"closest","nodes":["ab","cd"],"k":8,"hops":3,"timeouts":1}"#,
+                (3, 1),
+            ),
+            (
+                Ret::Announce {
+                    peer: Bytes(vec![10, 0, 0, 1, 0x1a, 0xe1]),
+                    stored: 8,
+                    hops: 4,
+                    timeouts: 0,
+                },
+                r#"{"f":"announce","peer":"0a0000011ae1","stored":8,"hops":4,"timeouts":0}"#,
+                (4, 0),
+            ),
+            (
+                Ret::Peers {
+                    peers: vec![Bytes(vec![10, 0, 0, 1, 0x1a, 0xe1])],
+                    hops: 2,
+                    timeouts: 2,
+                },
+                r#"{"f":"get_peers","peers":["0a0000011ae1"],"hops":2,"timeouts":2}"#,
+                (2, 2),
+            ),
+        ];
+        for (ret, text, cost) in rets {
+            assert_eq!(serde_json::to_string(&ret).expect("json"), text);
+            assert_eq!(serde_json::from_str::<Ret>(text).expect("parse"), ret);
+            assert_eq!(ret.cost(), cost);
+            assert!(ret.values().is_empty());
+        }
     }
 }

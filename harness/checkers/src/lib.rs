@@ -3,7 +3,10 @@
 //!
 //! - [`history`]: the records of `history.jsonl` (invoke / ok / fail / info, member, fault,
 //!   probe) with typed calls and results.
-//! - [`lookup`]: `lookup_correct` and `path_length`, against ring-successor ground truth.
+//! - [`lookup`]: `lookup_correct` and `path_length`, against ring-successor (Chord) or
+//!   XOR-closest (Kademlia) ground truth.
+//! - [`latency`]: `lookup_latency`, the distribution of lookup latencies and their cost.
+//! - [`peers`]: `peers_found`, a DHT's get_peers finds the peers announced before it.
 //! - [`availability`]: operations that succeed on each side of a partition.
 //! - [`linearizable`]: a linearizable order of each key's puts / gets and set adds / reads,
 //!   within a budget (Wing–Gong search with Lowe's cache, per key).
@@ -24,8 +27,10 @@ pub mod call;
 pub mod converge;
 pub mod history;
 mod kv;
+pub mod latency;
 pub mod linearizable;
 pub mod lookup;
+pub mod peers;
 pub mod sets;
 pub mod siblings;
 pub mod staleness;

@@ -5,7 +5,7 @@ use crate::scenario::{Check, Dur};
 use checkers::availability::{availability, verdict as availability_verdict};
 use checkers::converge::convergence;
 use checkers::lookup::{lookup_stats, lookup_stats_from, LookupStats};
-use checkers::{sets, siblings, staleness, writes, Property, Record, Verdict};
+use checkers::{latency, peers, sets, siblings, staleness, writes, Property, Record, Verdict};
 
 /// Judge `records` of a run that ended at `end_us` against every check in `checks`.
 pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdict> {
@@ -31,6 +31,17 @@ pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdic
                 checkers::linearizable::check(records, checkers::linearizable::Budget::default())
             }
             Check::Siblings { max } => siblings::verdict(&siblings::siblings(records), max.get()),
+            Check::PeersFound { min } => peers::verdict(&peers::peers_found(records), min.get()),
+            Check::LookupLatency {
+                max_median,
+                max_p99,
+            } => latency::verdict(
+                &latency::lookup_latency(records),
+                latency::Bounds {
+                    max_median_us: max_median.map(Dur::as_us),
+                    max_p99_us: max_p99.map(Dur::as_us),
+                },
+            ),
         })
         .collect()
 }
@@ -302,5 +313,89 @@ mod tests {
         assert!(v[0].detail.contains("consistent did not hold"), "{v:?}");
         let v = evaluate(&check, &h, 200_000_000);
         assert!(!v[0].passed && !v[0].inconclusive, "{v:?}");
+    }
+
+    fn announce_then_get_peers(found: bool) -> Vec<Record> {
+        let (key, peer) = (id("aa"), Bytes(vec![10, 0, 0, 1, 0x1a, 0xe1]));
+        let invoke = |t_us, op, call| Record::Invoke {
+            t_us,
+            op,
+            client: 0,
+            node: 0,
+            call,
+        };
+        vec![
+            invoke(0, 1, Call::Announce { key: key.clone() }),
+            Record::Ok {
+                t_us: 1,
+                op: 1,
+                ret: Ret::Announce {
+                    peer: peer.clone(),
+                    stored: 8,
+                    hops: 3,
+                    timeouts: 0,
+                },
+            },
+            invoke(2, 2, Call::GetPeers { key }),
+            Record::Ok {
+                t_us: 3,
+                op: 2,
+                ret: Ret::Peers {
+                    peers: if found { vec![peer] } else { vec![] },
+                    hops: 2,
+                    timeouts: 0,
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn peers_found_passes_fails_and_is_inconclusive_as_a_correctness_check() {
+        let check = [Check::PeersFound {
+            min: Probability::ONE,
+        }];
+        let v = evaluate(&check, &announce_then_get_peers(true), 10);
+        assert!(v[0].passed && v[0].check == "peers_found", "{v:?}");
+        assert_eq!(v[0].kind, Property::Correctness);
+        let v = evaluate(&check, &announce_then_get_peers(false), 10);
+        assert!(!v[0].passed && !v[0].inconclusive, "{v:?}");
+        assert!(v[0].detail.contains("missed 10.0.0.1:6881"), "{v:?}");
+        let v = evaluate(&check, &announce_then_get_peers(true)[2..], 10);
+        assert!(
+            v[0].inconclusive,
+            "a get_peers with no announce before it: {v:?}"
+        );
+    }
+
+    #[test]
+    fn lookup_latency_judges_its_bounds_as_a_liveness_check() {
+        let h = vec![invoke(1_000_000, 1), answer(1_100_000, 1, "50")];
+        let check = |median: &str, p99: Option<&str>| Check::LookupLatency {
+            max_median: Dur::parse(median),
+            max_p99: p99.and_then(Dur::parse),
+        };
+        let checks = [
+            check("100ms", Some("100ms")),
+            check("99ms", None),
+            check("1s", Some("50ms")),
+            Check::LookupLatency {
+                max_median: None,
+                max_p99: None,
+            },
+        ];
+        let v = evaluate(&checks, &h, 10_000_000);
+        assert!(v[0].passed && v[0].kind == Property::Liveness, "{v:?}");
+        assert!(
+            v[0].detail.contains("median 100.0ms within 100.0ms"),
+            "{v:?}"
+        );
+        assert!(!v[1].passed && !v[1].inconclusive, "{v:?}");
+        assert!(
+            !v[2].passed && v[2].detail.contains("p99 100.0ms over 50.0ms"),
+            "{v:?}"
+        );
+        assert!(v[3].passed, "{v:?}");
+        let v = evaluate(&checks, &h[..1], 10_000_000);
+        assert!(v.iter().all(|v| v.inconclusive), "nothing completed: {v:?}");
     }
 }

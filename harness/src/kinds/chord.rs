@@ -70,6 +70,7 @@ impl Kind for Chord {
     const CHECKS: &'static [&'static str] = &[
         "lookup_correct",
         "path_length",
+        "lookup_latency",
         "converge",
         "availability",
         "no_lost_writes",
@@ -135,7 +136,9 @@ impl Kind for Chord {
             Op::Get { key } => Call::Get {
                 key: bytes_of(Id::of_key(key, bits)),
             },
-            Op::Add { .. } | Op::Read { .. } => return None,
+            Op::Add { .. } | Op::Read { .. } | Op::Announce { .. } | Op::GetPeers { .. } => {
+                return None
+            }
         })
     }
 
@@ -154,7 +157,10 @@ impl Kind for Chord {
                 op,
                 key: id_of(key)?,
             },
-            Call::Add { .. } | Call::Read { .. } => return None,
+            Call::Add { .. }
+            | Call::Read { .. }
+            | Call::Announce { .. }
+            | Call::GetPeers { .. } => return None,
         })
     }
 

@@ -1,4 +1,5 @@
 //! The node-kind adapters, one module per protocol (see [`Kind`](crate::kind::Kind)).
 
 pub mod chord;
+pub mod kademlia;
 pub mod quorum;

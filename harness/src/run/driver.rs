@@ -179,6 +179,8 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
                 element: index,
             },
             Workload::Read { .. } => Op::Read { key },
+            Workload::Announce { .. } => Op::Announce { key },
+            Workload::GetPeers { .. } => Op::GetPeers { key },
         };
         let Some(call) = K::call(self.cfg, &op) else {
             return;

@@ -50,6 +50,23 @@ pub enum Check {
         #[serde(default = "dynamo_siblings")]
         max: Probability,
     },
+    /// A get_peers finds every peer announced (and acknowledged) for its info-hash before it
+    /// was invoked.
+    PeersFound {
+        /// Fraction of the expected (announce, get_peers) pairs that must be found (default 1).
+        #[serde(default = "Probability::one")]
+        min: Probability,
+    },
+    /// Completed lookups are fast enough: their median and 99th-percentile latency (invoke to
+    /// `ok`) within bounds. With no bound it reports, and passes when a lookup completed.
+    LookupLatency {
+        /// Largest acceptable median (default: not judged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_median: Option<Dur>,
+        /// Largest acceptable 99th percentile (default: not judged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_p99: Option<Dur>,
+    },
     /// Enough operations succeed on one side of a partition.
     Availability {
         /// Fraction of operations that must succeed.
@@ -72,6 +89,8 @@ impl Check {
             Check::Staleness { .. } => "staleness",
             Check::Siblings { .. } => "siblings",
             Check::Availability { .. } => "availability",
+            Check::PeersFound { .. } => "peers_found",
+            Check::LookupLatency { .. } => "lookup_latency",
         }
     }
 }
@@ -143,6 +162,79 @@ mod tests {
         let err = crate::scenario::parse(text, "m.yaml").expect_err("after the end");
         assert_eq!(err.location(), Some((5, 29)), "{err}");
         assert!(err.to_string().contains("11s is after the end"), "{err}");
+    }
+
+    #[test]
+    fn dht_checks_parse_with_their_defaults_and_bounds() {
+        let text = "- peers_found: {}\n- peers_found: { min: 0.95 }\n- lookup_latency: {}\n\
+                    - lookup_latency: { max_median: 200ms, max_p99: 2s }\n";
+        let checks = read(text).expect("parse");
+        assert_eq!(
+            checks[0],
+            Check::PeersFound {
+                min: Probability::ONE
+            }
+        );
+        assert!(matches!(checks[1], Check::PeersFound { min } if (min.get() - 0.95).abs() < 1e-12));
+        assert_eq!(
+            checks[2],
+            Check::LookupLatency {
+                max_median: None,
+                max_p99: None
+            }
+        );
+        assert_eq!(
+            checks[3],
+            Check::LookupLatency {
+                max_median: Dur::parse("200ms"),
+                max_p99: Dur::parse("2s")
+            }
+        );
+        let names: Vec<&str> = checks.iter().map(Check::name).collect();
+        assert_eq!(
+            names,
+            [
+                "peers_found",
+                "peers_found",
+                "lookup_latency",
+                "lookup_latency"
+            ]
+        );
+        let text = serde_yaml::to_string(&checks[2]).expect("yaml");
+        assert!(
+            !text.contains("max_"),
+            "absent bounds are not written: {text}"
+        );
+        let err = read("- lookup_latency: { max_median: fast }").expect_err("not a duration");
+        assert!(err.to_string().contains("250ms"), "{err}");
+        let err = read("- peers_found: { min: 2 }").expect_err("not a probability");
+        assert!(
+            err.to_string()
+                .contains("expected a probability between 0 and 1, found 2"),
+            "{err}"
+        );
+        let err = read("- lookup_latency: { max_p50: 1s }").expect_err("typo");
+        assert!(err.to_string().contains("unknown field `max_p50`"), "{err}");
+    }
+
+    #[test]
+    fn chord_takes_lookup_latency_but_refuses_peers_found_and_says_what_it_takes() {
+        let file = |check: &str| {
+            format!("name: m\nduration: 10s\ncluster: {{ kind: chord, nodes: 2 }}\nchecks:\n  - {check}\n")
+        };
+        crate::scenario::parse(&file("lookup_latency: { max_p99: 1s }"), "m.yaml")
+            .expect("chord lookups have a latency");
+        let err = crate::scenario::parse(&file("peers_found: {}"), "m.yaml")
+            .expect_err("chord has no peer store");
+        let text = err.to_string();
+        assert!(
+            text.contains("check `peers_found` does not apply to chord clusters"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(it applies to: lookup_correct, path_length, lookup_latency, converge"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -277,12 +277,12 @@ fn node_out_of_range_is_located_in_its_list() {
 
 #[test]
 fn unimplemented_kind_is_located_at_the_kind() {
-    let text = full_with("kind: chord", "kind: kademlia");
+    let text = full_with("kind: chord", "kind: swarm");
     assert_error(
         &text,
         12,
         9,
-        "cluster.kind: cluster kind `kademlia` is not implemented yet; implemented kinds: `chord`",
+        "cluster.kind: cluster kind `swarm` is not implemented yet; implemented kinds: `chord`",
     );
 }
 

@@ -25,6 +25,10 @@ pub enum OpName {
     Add,
     /// Read sets.
     Read,
+    /// Announce the node as a torrent's peer.
+    Announce,
+    /// Find a torrent's peers.
+    GetPeers,
 }
 
 impl OpName {
@@ -36,6 +40,8 @@ impl OpName {
             OpName::Lookup => "lookup",
             OpName::Add => "add",
             OpName::Read => "read",
+            OpName::Announce => "announce",
+            OpName::GetPeers => "get_peers",
         }
     }
 
@@ -45,7 +51,9 @@ impl OpName {
             OpName::Put => &["op", "keys", "count", "at", "rate", "value_size", "from"],
             OpName::Get => &["op", "keys", "count", "at", "rate", "from"],
             OpName::Lookup => &["op", "count", "at", "rate", "from"],
-            OpName::Add | OpName::Read => &["op", "count", "keys", "at", "rate", "from"],
+            OpName::Add | OpName::Read | OpName::Announce | OpName::GetPeers => {
+                &["op", "count", "keys", "at", "rate", "from"]
+            }
         }
     }
 }
@@ -136,6 +144,38 @@ pub enum Workload {
         #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
         from: LookupFrom,
     },
+    /// Announce the node as a peer of `keys` torrents, `count` announces in all.
+    Announce {
+        /// How many announces.
+        count: u64,
+        /// How many torrents; absent = one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<u64>,
+        /// When the first operation starts.
+        at: Start,
+        /// Operations per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+        /// Which node each operation goes to (default: a random live node).
+        #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
+        from: LookupFrom,
+    },
+    /// Find the peers of the `keys` torrents, `count` searches in all.
+    GetPeers {
+        /// How many searches.
+        count: u64,
+        /// How many torrents; absent = one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<u64>,
+        /// When the first operation starts.
+        at: Start,
+        /// Operations per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+        /// Which node each operation goes to (default: a random live node).
+        #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
+        from: LookupFrom,
+    },
 }
 
 impl Workload {
@@ -147,6 +187,8 @@ impl Workload {
             Workload::Lookup { .. } => OpName::Lookup,
             Workload::Add { .. } => OpName::Add,
             Workload::Read { .. } => OpName::Read,
+            Workload::Announce { .. } => OpName::Announce,
+            Workload::GetPeers { .. } => OpName::GetPeers,
         }
     }
 
@@ -157,7 +199,9 @@ impl Workload {
             | Workload::Get { at, .. }
             | Workload::Lookup { at, .. }
             | Workload::Add { at, .. }
-            | Workload::Read { at, .. } => *at,
+            | Workload::Read { at, .. }
+            | Workload::Announce { at, .. }
+            | Workload::GetPeers { at, .. } => *at,
         }
     }
 
@@ -168,7 +212,9 @@ impl Workload {
             | Workload::Get { rate_per_s, .. }
             | Workload::Lookup { rate_per_s, .. }
             | Workload::Add { rate_per_s, .. }
-            | Workload::Read { rate_per_s, .. } => *rate_per_s,
+            | Workload::Read { rate_per_s, .. }
+            | Workload::Announce { rate_per_s, .. }
+            | Workload::GetPeers { rate_per_s, .. } => *rate_per_s,
         }
     }
 
@@ -180,7 +226,9 @@ impl Workload {
             }
             Workload::Lookup { count, .. }
             | Workload::Add { count, .. }
-            | Workload::Read { count, .. } => *count,
+            | Workload::Read { count, .. }
+            | Workload::Announce { count, .. }
+            | Workload::GetPeers { count, .. } => *count,
         }
     }
 
@@ -191,7 +239,9 @@ impl Workload {
             | Workload::Get { from, .. }
             | Workload::Lookup { from, .. }
             | Workload::Add { from, .. }
-            | Workload::Read { from, .. } => from,
+            | Workload::Read { from, .. }
+            | Workload::Announce { from, .. }
+            | Workload::GetPeers { from, .. } => from,
         }
     }
 
@@ -219,6 +269,9 @@ impl Workload {
             Workload::Get { .. } if written > 0 => format!("key-{}", index % written),
             Workload::Add { keys, .. } | Workload::Read { keys, .. } => {
                 format!("set-{}", index % keys.unwrap_or(1).max(1))
+            }
+            Workload::Announce { keys, .. } | Workload::GetPeers { keys, .. } => {
+                format!("torrent-{}", index % keys.unwrap_or(1).max(1))
             }
             _ => format!("key-{index}"),
         }
@@ -334,6 +387,20 @@ fn build<E: de::Error>(op: OpName, f: Fields) -> Result<Workload, E> {
             from: f.from.clone().unwrap_or_default(),
         },
         OpName::Read => Workload::Read {
+            count: f.count.ok_or_else(|| E::missing_field("count"))?,
+            keys: f.keys,
+            at,
+            rate_per_s: f.rate,
+            from: f.from.clone().unwrap_or_default(),
+        },
+        OpName::Announce => Workload::Announce {
+            count: f.count.ok_or_else(|| E::missing_field("count"))?,
+            keys: f.keys,
+            at,
+            rate_per_s: f.rate,
+            from: f.from.clone().unwrap_or_default(),
+        },
+        OpName::GetPeers => Workload::GetPeers {
             count: f.count.ok_or_else(|| E::missing_field("count"))?,
             keys: f.keys,
             at,

@@ -53,13 +53,14 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    /// A lookup from `me` (counted as answered: it knows itself) through the `known`
-    /// contacts and the `seeds`, addresses whose ids are not known yet.
+    /// A lookup through the `known` contacts and the `seeds`, addresses whose ids are not
+    /// known yet; `me`, if given, counts as answered (a client's lookup may end at itself,
+    /// a node looking for its own neighbours must not).
     pub fn new(
         target: NodeId,
         ask: Ask,
         (k, alpha): (usize, usize),
-        me: Contact,
+        me: Option<Contact>,
         known: &[Contact],
         seeds: &[SocketAddrV4],
     ) -> Lookup {
@@ -75,7 +76,9 @@ impl Lookup {
             timeouts: 0,
             peers: BTreeSet::new(),
         };
-        l.add(me, State::Answered);
+        if let Some(me) = me {
+            l.add(me, State::Answered);
+        }
         known.iter().for_each(|c| l.add(*c, State::Waiting));
         l
     }
@@ -214,7 +217,7 @@ impl Lookup {
     }
 
     /// Whether it is over: every seed answered or failed, and the k closest candidates
-    /// that have not failed all answered.
+    /// that have not failed all answered (with no candidate left, it is over too).
     pub fn done(&self) -> bool {
         self.seeds.is_empty() && self.window().all(|c| c.state == State::Answered)
     }

@@ -152,7 +152,7 @@ pub fn operations(records: &[Record]) -> (Vec<KvOperation>, Vec<SetOperation>) {
                 };
                 set.push(operation!(input, output));
             }
-            Call::Lookup { .. } => {}
+            Call::Lookup { .. } | Call::Announce { .. } | Call::GetPeers { .. } => {}
         }
     }
     (kv, set)
@@ -280,6 +280,8 @@ fn show(call: &Call) -> String {
         Call::Add { key, element } => format!("add {key} {element}"),
         Call::Read { key } => format!("read {key}"),
         Call::Lookup { key } => format!("lookup {key}"),
+        Call::Announce { key } => format!("announce {key}"),
+        Call::GetPeers { key } => format!("get_peers {key}"),
     }
 }
 
@@ -299,6 +301,11 @@ fn result(ret: &Ret) -> String {
             let shown: Vec<String> = elements.iter().map(|e| e.to_string()).collect();
             format!("{{{}}}", shown.join(","))
         }
-        Ret::Put { .. } | Ret::Add { .. } | Ret::Lookup { .. } => "ok".to_string(),
+        Ret::Put { .. }
+        | Ret::Add { .. }
+        | Ret::Lookup { .. }
+        | Ret::Closest { .. }
+        | Ret::Announce { .. }
+        | Ret::Peers { .. } => "ok".to_string(),
     }
 }

@@ -18,7 +18,14 @@ fn target() -> NodeId {
 #[test]
 fn it_asks_alpha_nodes_at_first_closest_first() {
     let known: Vec<Contact> = (1..=20).map(contact).collect();
-    let mut l = Lookup::new(target(), Ask::FindNode, (8, 3), contact(200), &known, &[]);
+    let mut l = Lookup::new(
+        target(),
+        Ask::FindNode,
+        (8, 3),
+        Some(contact(200)),
+        &known,
+        &[],
+    );
     let (asked, seeds) = l.step();
     assert!(seeds.is_empty());
     assert_eq!(asked, vec![contact(1), contact(2), contact(3)]);
@@ -29,7 +36,14 @@ fn it_asks_alpha_nodes_at_first_closest_first() {
 #[test]
 fn a_round_without_a_closer_node_asks_all_k_closest_not_yet_queried() {
     let known: Vec<Contact> = (10..=30).map(contact).collect();
-    let mut l = Lookup::new(target(), Ask::FindNode, (8, 3), contact(200), &known, &[]);
+    let mut l = Lookup::new(
+        target(),
+        Ask::FindNode,
+        (8, 3),
+        Some(contact(200)),
+        &known,
+        &[],
+    );
     let (asked, _) = l.step();
     l.answer(asked[0], &[contact(40)], &[], None);
     let (more, _) = l.step();
@@ -45,7 +59,14 @@ fn a_round_without_a_closer_node_asks_all_k_closest_not_yet_queried() {
 #[test]
 fn it_ends_when_the_k_closest_have_answered_and_skips_the_failed() {
     let known: Vec<Contact> = (1..=4).map(contact).collect();
-    let mut l = Lookup::new(target(), Ask::GetPeers, (3, 3), contact(200), &known, &[]);
+    let mut l = Lookup::new(
+        target(),
+        Ask::GetPeers,
+        (3, 3),
+        Some(contact(200)),
+        &known,
+        &[],
+    );
     let (asked, _) = l.step();
     l.fail(Some(asked[0].id), asked[0].addr);
     let peer = SocketAddrV4::new([1, 2, 3, 4].into(), 6881);
@@ -70,7 +91,7 @@ fn a_seed_is_asked_by_address_and_joins_the_candidates_with_its_id() {
         target(),
         Ask::FindNode,
         (8, 3),
-        contact(200),
+        Some(contact(200)),
         &[],
         &[seed.addr],
     );
@@ -88,7 +109,14 @@ fn a_seed_is_asked_by_address_and_joins_the_candidates_with_its_id() {
 #[test]
 fn a_slow_query_frees_its_slot_but_may_still_answer() {
     let known: Vec<Contact> = (1..=10).map(contact).collect();
-    let mut l = Lookup::new(target(), Ask::FindNode, (8, 1), contact(200), &known, &[]);
+    let mut l = Lookup::new(
+        target(),
+        Ask::FindNode,
+        (8, 1),
+        Some(contact(200)),
+        &known,
+        &[],
+    );
     assert_eq!(l.step().0, vec![contact(1)]);
     l.release_slot(&contact(1).id);
     assert_eq!(l.step().0, vec![contact(2)]);
@@ -99,7 +127,14 @@ fn a_slow_query_frees_its_slot_but_may_still_answer() {
 
 #[test]
 fn an_answer_nobody_asked_for_is_ignored() {
-    let mut l = Lookup::new(target(), Ask::FindNode, (8, 3), contact(200), &[], &[]);
+    let mut l = Lookup::new(
+        target(),
+        Ask::FindNode,
+        (8, 3),
+        Some(contact(200)),
+        &[],
+        &[],
+    );
     l.answer(contact(5), &[contact(1)], &[], None);
     assert_eq!(l.answered, 0);
     assert!(l.done(), "only ourselves, and we know ourselves");

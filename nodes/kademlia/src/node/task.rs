@@ -106,7 +106,8 @@ impl DhtNode {
             Goal::GetPeers | Goal::Announce => Ask::GetPeers,
             _ => Ask::FindNode,
         };
-        let lookup = Lookup::new(target, ask, (k, self.cfg.alpha), self.me, &known, seeds);
+        let me = matches!(goal, Goal::Lookup | Goal::GetPeers | Goal::Announce).then_some(self.me);
+        let lookup = Lookup::new(target, ask, (k, self.cfg.alpha), me, &known, seeds);
         let key = self.next_task;
         self.next_task += 1;
         self.tasks.insert(
