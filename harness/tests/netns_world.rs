@@ -1,8 +1,9 @@
 //! `harness run --world netns`: real Chord processes in network namespaces under kernel
 //! faults, and nothing left behind afterwards (needs root, as CI runs).
 
-use checkers::{Call, Record, Ret};
+use checkers::{Bytes, Call, Record, Ret};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -346,4 +347,140 @@ fn quorum_processes_killed_with_sigkill_lose_no_acknowledged_write() {
         .filter(|r| matches!(r, Record::Member { up: true, t_us, .. } if *t_us > 30_000_000))
         .count();
     assert_eq!(restarted, 2, "both killed processes came back");
+}
+
+/// A halves partition of 16 Mainline DHT processes: both sides answer, each lookup during
+/// it returns only nodes of its own side, and after the heal the right side's get_peers find
+/// the peers announced on the left during the partition.
+#[test]
+fn a_dht_split_in_halves_answers_from_each_side_and_finds_the_other_sides_peers_after_heal() {
+    if netns::caps::skip_test(
+        "a_dht_split_in_halves_answers_from_each_side_and_finds_the_other_sides_peers_after_heal",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(&scenario("kademlia-netns-partition.yaml"), dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", report(&out));
+    for check in "availability lookup_correct peers_found lookup_latency".split(' ') {
+        let v = verdict(dir.path(), check);
+        assert_eq!(v["passed"], true, "{check}: {v}");
+        println!("{check}: {}", v["detail"].as_str().unwrap_or_default());
+    }
+    let prefix = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(run_prefix)
+        .expect("the run printed its id");
+    assert_eq!(leftovers(&[prefix]), (0, 0, 0, 0, 0), "nothing left behind");
+    let (cut, heal) = (10_000_000, 30_000_000);
+    let records = history(dir.path());
+    let dht = DhtHistory::of(&records);
+    let during = dht.lookups(|invoked, done| invoked >= cut && done < heal);
+    let crossing = during
+        .iter()
+        .filter(|(s, nodes)| nodes.iter().any(|n| n != s));
+    assert_eq!(crossing.count(), 0, "a lookup reached the other side");
+    assert!(
+        during.len() >= 48,
+        "{} lookups answered in the partition",
+        during.len()
+    );
+    let after = dht.lookups(|invoked, _| invoked >= heal);
+    let spans = |(_, nodes): &&(usize, Vec<usize>)| nodes.contains(&0) && nodes.contains(&1);
+    assert!(
+        after.iter().any(|l| spans(&l)),
+        "no answer after the heal spans both sides"
+    );
+    let found: Vec<usize> = dht.peers_from_the_left_found_on_the_right(heal);
+    assert!(
+        found.len() >= 12 && found.iter().all(|&n| n > 0),
+        "{found:?}"
+    );
+    println!(
+        "{} lookups in the partition, each within its side; right get_peers after the heal \
+         found {found:?} left announcers",
+        during.len()
+    );
+}
+
+/// A DHT run's history by side of the halves partition (0 left, 1 right).
+struct DhtHistory<'a> {
+    side_of_node: BTreeMap<u32, usize>,
+    side_of_id: BTreeMap<&'a Bytes, usize>,
+    invokes: BTreeMap<u64, (u64, u32)>,
+    records: &'a [Record],
+}
+
+impl<'a> DhtHistory<'a> {
+    fn of(records: &'a [Record]) -> DhtHistory<'a> {
+        let sides = records.iter().find_map(|r| match r {
+            Record::Fault { sides: Some(s), .. } => Some(s),
+            _ => None,
+        });
+        let side_of_node: BTreeMap<u32, usize> = (sides.expect("the sides are recorded").iter())
+            .enumerate()
+            .flat_map(|(i, s)| s.iter().map(move |n| (*n, i)))
+            .collect();
+        let side_of_id = (records.iter())
+            .filter_map(|r| match r {
+                Record::Member { node, id, .. } => Some((id, side_of_node[node])),
+                _ => None,
+            })
+            .collect();
+        let invokes = (records.iter())
+            .filter_map(|r| match r {
+                Record::Invoke { op, t_us, node, .. } => Some((*op, (*t_us, *node))),
+                _ => None,
+            })
+            .collect();
+        DhtHistory {
+            side_of_node,
+            side_of_id,
+            invokes,
+            records,
+        }
+    }
+
+    /// For each lookup answered with (invoke, ok) times that `keep` accepts: the side of its
+    /// node and the sides of the nodes it returned.
+    fn lookups(&self, keep: impl Fn(u64, u64) -> bool) -> Vec<(usize, Vec<usize>)> {
+        let answered = self.records.iter().filter_map(|r| match r {
+            Record::Ok {
+                op,
+                t_us,
+                ret: Ret::Closest { nodes, .. },
+            } => Some((op, t_us, nodes)),
+            _ => None,
+        });
+        answered
+            .filter_map(|(op, done, nodes)| {
+                let (invoked, node) = self.invokes[op];
+                let sides = nodes.iter().map(|n| self.side_of_id[n]).collect();
+                keep(invoked, *done).then(|| (self.side_of_node[&node], sides))
+            })
+            .collect()
+    }
+
+    /// For each get_peers invoked on the right at or after `from`: how many of the peers it
+    /// returned were announced from the left.
+    fn peers_from_the_left_found_on_the_right(&self, from: u64) -> Vec<usize> {
+        let mut left_peers = BTreeSet::new();
+        let mut found = Vec::new();
+        for r in self.records {
+            let Record::Ok { op, ret, .. } = r else {
+                continue;
+            };
+            let (invoked, node) = self.invokes[op];
+            match ret {
+                Ret::Announce { peer, .. } if self.side_of_node[&node] == 0 => {
+                    left_peers.insert(peer);
+                }
+                Ret::Peers { peers, .. } if invoked >= from && self.side_of_node[&node] == 1 => {
+                    found.push(peers.iter().filter(|p| left_peers.contains(p)).count());
+                }
+                _ => {}
+            }
+        }
+        found
+    }
 }

@@ -225,6 +225,7 @@ impl RoutingTable {
         let pos = bucket.entries.iter().position(|e| e.contact.id == *id)?;
         let e = &mut bucket.entries[pos];
         e.failures = e.failures.saturating_add(1);
+        e.failed_at = Some(now);
         let contact = e.contact;
         if e.failures >= max_failures {
             if let Some(c) = bucket.candidate.take() {
@@ -286,6 +287,23 @@ impl RoutingTable {
     pub fn questionable(&self, now: Instant) -> Vec<Contact> {
         let all = self.buckets.iter().flat_map(|b| &b.entries);
         all.filter(|e| e.state(now, &self.cfg) == State::Questionable)
+            .map(|e| e.contact)
+            .collect()
+    }
+
+    /// The bad contacts due for another ping: a bad node stays in its bucket until a new
+    /// node takes its slot, and is pinged again `base`, 2·`base`, 4·`base` … (at most
+    /// 16·`base`) after each failure, so that contacts lost to a partition come back when
+    /// it heals (without this, two halves whose cross contacts all went bad stay split).
+    pub fn reprobe(&self, now: Instant, base: Duration) -> Vec<Contact> {
+        let max = self.cfg.max_failures;
+        let all = self.buckets.iter().flat_map(|b| &b.entries);
+        all.filter(|e| e.failures >= max)
+            .filter(|e| {
+                let wait = base * (1 << (e.failures - max).min(4));
+                e.failed_at
+                    .is_none_or(|t| now.saturating_duration_since(t) >= wait)
+            })
             .map(|e| e.contact)
             .collect()
     }

@@ -1,5 +1,5 @@
 //! Table maintenance every `maintain_every`: retry joining, refresh buckets unchanged for
-//! 15 minutes, ping questionable nodes, expire stored peers.
+//! 15 minutes, ping questionable nodes and bad ones that are due again, expire stored peers.
 
 use super::task::Goal;
 use super::DhtNode;
@@ -16,7 +16,12 @@ impl DhtNode {
         }
         let mut stale = self.table.questionable(now);
         stale.truncate(self.cfg.pings_per_round);
-        stale.into_iter().for_each(|c| self.ping(now, c));
+        let mut lost = self.table.reprobe(now, self.cfg.maintain_every);
+        lost.truncate(self.cfg.pings_per_round);
+        stale
+            .into_iter()
+            .chain(lost)
+            .for_each(|c| self.ping(now, c));
         self.peers.expire(now);
     }
 }

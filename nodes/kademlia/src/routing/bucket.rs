@@ -12,6 +12,7 @@ pub(super) struct Entry {
     pub(super) last_response: Instant,
     pub(super) last_query: Option<Instant>,
     pub(super) failures: u32,
+    pub(super) failed_at: Option<Instant>,
 }
 
 impl Entry {
@@ -21,6 +22,7 @@ impl Entry {
             last_response,
             last_query: None,
             failures: 0,
+            failed_at: None,
         }
     }
 

@@ -342,6 +342,38 @@ fn refresh_targets_fall_in_the_range_of_each_stale_bucket() {
     );
 }
 
+#[test]
+fn bad_contacts_are_pinged_again_with_backoff_until_they_answer() {
+    let mut rng = Rng::seed(4);
+    let mut t = RoutingTable::new(random_id(&mut rng), RoutingConfig::default());
+    let c = contact(random_id(&mut rng));
+    t.heard(c, at(0), Heard::Response);
+    let base = Duration::from_secs(60);
+    assert!(
+        t.reprobe(at(10_000), base).is_empty(),
+        "good contacts are not re-probed"
+    );
+    t.failed(&c.id, at(100));
+    t.failed(&c.id, at(100));
+    assert_eq!(t.state(&c.id, at(100)), Some(State::Bad));
+    assert!(t.reprobe(at(159), base).is_empty());
+    assert_eq!(t.reprobe(at(160), base), vec![c]);
+    t.failed(&c.id, at(160));
+    assert!(t.reprobe(at(279), base).is_empty(), "the wait doubles");
+    assert_eq!(t.reprobe(at(280), base), vec![c]);
+    for _ in 0..10 {
+        t.failed(&c.id, at(1_000));
+    }
+    assert_eq!(
+        t.reprobe(at(1_000 + 16 * 60), base),
+        vec![c],
+        "capped at 16 base"
+    );
+    t.heard(c, at(2_000), Heard::Response);
+    assert_eq!(t.state(&c.id, at(2_000)), Some(State::Good));
+    assert!(t.reprobe(at(9_000), base).is_empty());
+}
+
 proptest! {
     #[test]
     fn closest_matches_brute_force_over_the_table(
