@@ -20,3 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The third-party DHT clients of the interop tests (tests/tests/interop_*.rs). They never
+# skip, so without root (no apt-get) they fail unless the clients are already installed.
+if [ "$(id -u)" -eq 0 ]; then
+  "$(dirname "$0")/interop-setup.sh"
+else
+  echo "ci/setup.sh: not root, so not installing the interop clients (ci/interop-setup.sh)" >&2
+fi

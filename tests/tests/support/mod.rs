@@ -4,7 +4,9 @@
 // Each test crate compiles this module and uses a part of it.
 #![allow(dead_code)]
 
+pub mod interop;
 pub mod loopback;
+pub mod netpair;
 pub mod process;
 pub mod replay;
 pub mod verdicts;
