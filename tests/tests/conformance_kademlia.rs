@@ -3,33 +3,16 @@
 //! (`kademlia-netns-partition.yaml` also runs in netns, with every check passing, in
 //! `harness/tests/netns_world.rs`).
 
+mod support;
+
 use harness::run::run;
 use harness::scenario::{load, World};
 use std::path::Path;
+use support::verdicts::same_in_sim_and_turmoil;
 
 #[test]
 fn the_dht_partition_scenario_gets_the_same_verdicts_in_sim_and_turmoil() {
-    let file =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/kademlia-netns-partition.yaml");
-    let s = load(&file).expect("the scenario loads");
-    let words = |world: World| {
-        let out = run(&s, world, 1).expect("runs");
-        out.verdicts
-            .iter()
-            .map(|v| (v.check.clone(), v.word(), v.detail.clone()))
-            .collect::<Vec<_>>()
-    };
-    let (sim, turmoil) = (words(World::Sim), words(World::Turmoil));
-    let kinds = |v: &[(String, &'static str, String)]| {
-        v.iter()
-            .map(|(c, w, _)| (c.clone(), *w))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        kinds(&sim),
-        kinds(&turmoil),
-        "sim {sim:#?}\nturmoil {turmoil:#?}"
-    );
+    let (sim, turmoil) = same_in_sim_and_turmoil("kademlia-netns-partition.yaml");
     let checks: Vec<&str> = sim.iter().map(|(c, _, _)| c.as_str()).collect();
     assert_eq!(
         checks,

@@ -2,9 +2,9 @@
 //! both, and both give the same kind of verdict for each (`quorum-netns-crash.yaml` also
 //! runs in netns, with every check passing, in `harness/tests/netns_world.rs`).
 
-use harness::run::run;
-use harness::scenario::{load, World};
-use std::path::Path;
+mod support;
+
+use support::verdicts::same_in_sim_and_turmoil;
 
 #[test]
 fn the_cp_scenarios_get_the_same_verdicts_in_sim_and_turmoil() {
@@ -14,28 +14,7 @@ fn the_cp_scenarios_get_the_same_verdicts_in_sim_and_turmoil() {
 }
 
 fn same_verdicts(name: &str) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios")
-        .join(name);
-    let s = load(&file).expect("the scenario loads");
-    let words = |world: World| {
-        let out = run(&s, world, 1).expect("runs");
-        out.verdicts
-            .iter()
-            .map(|v| (v.check.clone(), v.word(), v.detail.clone()))
-            .collect::<Vec<_>>()
-    };
-    let (sim, turmoil) = (words(World::Sim), words(World::Turmoil));
-    let kinds = |v: &[(String, &'static str, String)]| {
-        v.iter()
-            .map(|(c, w, _)| (c.clone(), *w))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        kinds(&sim),
-        kinds(&turmoil),
-        "sim {sim:#?}\nturmoil {turmoil:#?}"
-    );
+    let (sim, turmoil) = same_in_sim_and_turmoil(name);
     for (check, word, detail) in sim.iter().chain(&turmoil) {
         if ["no_lost_writes", "staleness", "linearizable"].contains(&check.as_str()) {
             assert_eq!(*word, "PASS", "{name} {check}: {detail}");

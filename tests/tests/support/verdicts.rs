@@ -52,3 +52,36 @@ pub fn retrieval(records: &[Record]) -> Retrieval {
     }
     r
 }
+
+/// One check's verdict: its name, its word (`PASS`, `FAIL`, …) and its detail.
+pub type Verdict = (String, &'static str, String);
+
+/// Run `scenarios/<name>` at seed 1 in the sim and in turmoil, assert that both give the
+/// same word for the same checks, and return both lists of verdicts (sim, turmoil).
+pub fn same_in_sim_and_turmoil(name: &str) -> (Vec<Verdict>, Vec<Verdict>) {
+    use harness::run::run;
+    use harness::scenario::{load, World};
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(name);
+    let s = load(&file).expect("the scenario loads");
+    let words = |world: World| {
+        let out = run(&s, world, 1).expect("runs");
+        out.verdicts
+            .iter()
+            .map(|v| (v.check.clone(), v.word(), v.detail.clone()))
+            .collect::<Vec<_>>()
+    };
+    let (sim, turmoil) = (words(World::Sim), words(World::Turmoil));
+    let kinds = |v: &[Verdict]| {
+        v.iter()
+            .map(|(c, w, _)| (c.clone(), *w))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(&sim),
+        kinds(&turmoil),
+        "{name}: sim {sim:#?}\nturmoil {turmoil:#?}"
+    );
+    (sim, turmoil)
+}
