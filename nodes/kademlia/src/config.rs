@@ -26,6 +26,10 @@ pub struct Config {
     pub pings_per_round: usize,
     /// Peers returned in one `get_peers` reply, at most.
     pub max_values: usize,
+    /// A `get_peers` ends at the first reply that carries peers, as a client that starts
+    /// connecting at once sees it (Jimenez et al. measure that); `false` waits until the k
+    /// closest have answered. Announces always wait for the k closest.
+    pub first_peers: bool,
 }
 
 impl Default for Config {
@@ -39,6 +43,7 @@ impl Default for Config {
             maintain_every: Duration::from_secs(60),
             pings_per_round: 8,
             max_values: 50,
+            first_peers: false,
         }
     }
 }

@@ -31,6 +31,9 @@ pub struct KademliaConfig {
     pub max_failures: u32,
     /// How long an announced peer is kept.
     pub peer_ttl: Dur,
+    /// A `get_peers` ends at the first reply with peers (`false`: when the k closest
+    /// answered).
+    pub first_peers: bool,
 }
 
 impl Default for KademliaConfig {
@@ -46,6 +49,7 @@ impl Default for KademliaConfig {
             refresh_after: Dur(core.routing.refresh_after),
             max_failures: core.routing.max_failures,
             peer_ttl: Dur(core.peers.ttl),
+            first_peers: core.first_peers,
         }
     }
 }
@@ -69,6 +73,7 @@ impl KademliaConfig {
             rpc_timeout: self.rpc_timeout.get(),
             slot_timeout: self.slot_timeout.map(|d| d.get()),
             maintain_every: self.maintain_every.get(),
+            first_peers: self.first_peers,
             ..base
         }
     }
@@ -118,7 +123,7 @@ mod tests {
     fn every_scenario_key_reaches_the_node_config() {
         let c: KademliaConfig = serde_yaml::from_str(
             "{ k: 6, alpha: 4, rpc_timeout: 2s, slot_timeout: 300ms, maintain_every: 7s,\n\
-             good_for: 5m, refresh_after: 6m, max_failures: 3, peer_ttl: 9m }",
+             good_for: 5m, refresh_after: 6m, max_failures: 3, peer_ttl: 9m, first_peers: true }",
         )
         .expect("parse");
         let core = c.core();
@@ -127,6 +132,7 @@ mod tests {
             (6, 4, 3)
         );
         assert_eq!(core.slot_timeout, Some(Duration::from_millis(300)));
+        assert!(core.first_peers);
         let secs: Vec<u64> = [
             core.rpc_timeout,
             core.maintain_every,

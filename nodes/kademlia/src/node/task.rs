@@ -170,7 +170,8 @@ impl DhtNode {
                 }
                 continue;
             }
-            if task.lookup.done() {
+            let first = self.cfg.first_peers && task.goal == Goal::GetPeers;
+            if task.lookup.done() || (first && !task.lookup.peers.is_empty()) {
                 self.finish(now, key);
                 continue;
             }

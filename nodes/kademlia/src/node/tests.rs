@@ -65,6 +65,32 @@ fn get_peers_after_announce_finds_the_announcer() {
 }
 
 #[test]
+fn with_first_peers_get_peers_ends_at_the_first_reply_with_peers() {
+    let asked = |first_peers: bool| {
+        let cfg = Config {
+            first_peers,
+            ..Config::default()
+        };
+        let mut net = Net::joined(40, &cfg, 2, Duration::from_secs(20));
+        let info_hash = NodeId::hash(b"torrent-0");
+        net.command(3, Command::Announce { op: 1, info_hash });
+        net.run(Duration::from_secs(10));
+        net.command(27, Command::GetPeers { op: 2, info_hash });
+        net.run(Duration::from_secs(10));
+        let Some((answered, _, OpResult::Peers(peers))) = done(&net, 2) else {
+            panic!("no get_peers: {:?}", done(&net, 2));
+        };
+        assert_eq!(peers, vec![v4(3)]);
+        answered
+    };
+    let (first, all) = (asked(true), asked(false));
+    assert!(
+        first < all,
+        "{first} answers with first_peers, {all} without"
+    );
+}
+
+#[test]
 fn lookups_skip_crashed_nodes_and_still_return_the_k_closest_live_ones() {
     let mut net = Net::joined(50, &Config::default(), 3, Duration::from_secs(20));
     let target = NodeId::hash(b"target");
