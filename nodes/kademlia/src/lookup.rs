@@ -121,10 +121,13 @@ impl Lookup {
         (out, seeds)
     }
 
+    /// Slots taken: seeds asked, and queries to the k closest candidates that have not
+    /// failed. A query to a node that closer answers pushed out of them no longer holds a
+    /// slot (its answer still counts if it comes), so the lookup moves on at the pace of
+    /// its fastest useful answers.
     fn holding_slots(&self) -> usize {
         let asked = |c: &&Candidate| c.state == State::Asked { holds_slot: true };
-        self.by_distance.values().filter(asked).count()
-            + self.seeds.values().filter(|asked| **asked).count()
+        self.window().filter(asked).count() + self.seeds.values().filter(|asked| **asked).count()
     }
 
     /// The k closest candidates that have not failed, closest first.

@@ -126,6 +126,25 @@ fn a_slow_query_frees_its_slot_but_may_still_answer() {
 }
 
 #[test]
+fn a_query_pushed_out_of_the_k_closest_frees_its_slot() {
+    let known: Vec<Contact> = (10..=12).map(contact).collect();
+    let mut l = Lookup::new(target(), Ask::FindNode, (2, 2), None, &known, &[]);
+    assert_eq!(l.step().0, vec![contact(10), contact(11)]);
+    l.answer(contact(10), &[contact(1), contact(2)], &[], None);
+    assert_eq!(
+        l.step().0,
+        vec![contact(1), contact(2)],
+        "11 is no longer among the 2 closest: both slots are free"
+    );
+    l.answer(contact(1), &[], &[], None);
+    l.answer(contact(2), &[], &[], None);
+    assert!(l.done(), "the slow query to 11 does not hold the lookup");
+    assert_eq!(l.in_flight(), 1);
+    l.answer(contact(11), &[], &[], None);
+    assert_eq!(l.answered, 4, "a late answer still counts");
+}
+
+#[test]
 fn an_answer_nobody_asked_for_is_ignored() {
     let mut l = Lookup::new(
         target(),
