@@ -20,6 +20,9 @@ pub enum ExperimentCmd {
     /// PBS (Bailis et al., VLDB 2012): P(consistent) right after commit and 99.9%
     /// t-visibility of the quorum store under the paper's WARS latency fits.
     Pbs(super::pbs::PbsArgs),
+    /// Mainline DHT lookups under churn in Li et al.'s (INFOCOM 2005) setup: a slow
+    /// (Crosby & Wallach) and a fast (Jimenez et al.) node configuration.
+    MainlineLookups(super::mainline::MainlineArgs),
 }
 
 /// Which published experiment to reproduce.

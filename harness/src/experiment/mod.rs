@@ -1,6 +1,7 @@
 //! `harness experiment massive-failure`: reproduce published massive-failure experiments on
 //! Chord in the deterministic `sim` world and print the results beside the papers' numbers;
-//! `harness experiment cap` ([`cap`]): the quorum store's CAP map.
+//! `harness experiment cap` ([`cap`]): the quorum store's CAP map;
+//! `harness experiment mainline-lookups` ([`mainline`]): Mainline DHT lookups under churn.
 //!
 //! - [`args`]: the command line, presets and their defaults, resolved into [`Params`].
 //! - [`ring`]: building a stabilised ring once per seed; failing a fraction of it.
@@ -21,6 +22,7 @@ pub mod cap;
 pub mod cfs;
 pub mod fig11;
 pub mod grid;
+pub mod mainline;
 pub mod ops;
 pub mod pbs;
 pub mod plot;
@@ -222,6 +224,7 @@ pub fn main(cmd: &ExperimentCmd) -> i32 {
         ExperimentCmd::MassiveFailure(args) => args,
         ExperimentCmd::Cap(args) => return cap::main(args),
         ExperimentCmd::Pbs(args) => return pbs::main(args),
+        ExperimentCmd::MainlineLookups(args) => return mainline::main(args),
     };
     let started = wall_clock();
     let params = match args.params(progress_bar()) {
