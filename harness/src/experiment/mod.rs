@@ -12,6 +12,7 @@
 //! - [`fig11`]: `sigcomm-fig11`, no replication, lookups after stabilisation.
 //! - [`grid`]: seeds and fractions on worker threads.
 //! - [`stats`]: mean and 95% intervals (Student t, Wilson, binomial).
+//! - [`table`]: the Markdown tables they print.
 //! - [`report`]: the table, `results.csv`, `results.json`, targets.
 //! - [`plot`]: the SVG plot.
 //!
@@ -29,6 +30,7 @@ pub mod plot;
 pub mod report;
 pub mod ring;
 pub mod stats;
+pub mod table;
 pub mod ton;
 pub mod ton_report;
 

@@ -3,6 +3,7 @@
 //! the newest committed write), one point per configuration.
 
 use super::row::Row;
+use crate::experiment::table::markdown;
 use crate::experiment::ExperimentError;
 use checkers::availability::Tally;
 use plotters::prelude::*;
@@ -52,31 +53,8 @@ fn cells(r: &Row) -> [String; 11] {
 
 /// The table, one line per configuration, columns padded.
 pub fn table(rows: &[Row]) -> String {
-    let body: Vec<[String; 11]> = rows.iter().map(cells).collect();
-    let widths: Vec<usize> = (0..COLUMNS.len())
-        .map(|i| {
-            body.iter()
-                .map(|c| c[i].len())
-                .chain([COLUMNS[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cols: Vec<&str>| -> String {
-        let padded: Vec<String> = cols
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        format!("| {} |", padded.join(" | "))
-    };
-    let mut out = vec![line(COLUMNS.to_vec())];
-    out.push(line(widths.iter().map(|_| "---").collect()));
-    out.extend(
-        body.iter()
-            .map(|c| line(c.iter().map(String::as_str).collect())),
-    );
-    out.join("\n")
+    let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r).to_vec()).collect();
+    markdown(&COLUMNS, &body)
 }
 
 /// Write `cap.csv`, `cap.json` and `cap.svg` into `dir`.

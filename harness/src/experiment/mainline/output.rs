@@ -5,6 +5,7 @@
 use super::cell::Setup;
 use super::king;
 use super::row::{Quantiles, Row, PUBLISHED};
+use crate::experiment::table::markdown;
 use crate::experiment::ExperimentError;
 use plotters::prelude::*;
 use serde_json::json;
@@ -78,29 +79,7 @@ fn seed_cells(r: &Row) -> Vec<Vec<String>> {
 /// The table (seeds pooled), the published figures and every target as PASS or FAIL.
 pub fn table(rows: &[Row]) -> String {
     let body: Vec<Vec<String>> = rows.iter().map(row_cells).collect();
-    let widths: Vec<usize> = (0..COLUMNS.len())
-        .map(|i| {
-            body.iter()
-                .map(|c| c[i].len())
-                .chain([COLUMNS[i].len()])
-                .max()
-        })
-        .map(|w| w.unwrap_or(0))
-        .collect();
-    let line = |cols: Vec<&str>| -> String {
-        let padded: Vec<String> = cols
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        format!("| {} |", padded.join(" | "))
-    };
-    let mut out = vec![line(COLUMNS.to_vec())];
-    out.push(line(widths.iter().map(|_| "---").collect()));
-    out.extend(
-        body.iter()
-            .map(|c| line(c.iter().map(String::as_str).collect())),
-    );
+    let mut out = vec![markdown(&COLUMNS, &body)];
     out.push(String::new());
     out.push(
         "bytes: sent by every node over the whole run (bootstrap included) per node-second".into(),
