@@ -105,6 +105,7 @@ impl ChordConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::{Cluster, ClusterConfig, NodeCount};
 
     #[test]
     fn chord_config_defaults_fill_missing_keys() {
@@ -124,5 +125,33 @@ mod tests {
         assert_eq!(core.fix_fingers_every, Duration::from_secs(3));
         assert_eq!(core.check_predecessor_every, Duration::from_secs(7));
         assert_eq!(core.lookup_candidates, 5);
+    }
+
+    #[test]
+    fn a_cluster_without_config_gets_the_default_chord_config() {
+        let c: Cluster = serde_yaml::from_str("kind: chord\nnodes: 1").expect("parse");
+        assert_eq!(c.config, ClusterConfig::Chord(ChordConfig::default()));
+    }
+
+    #[test]
+    fn a_chord_cluster_round_trips_through_the_generic_deserialize() {
+        let cluster = Cluster {
+            nodes: NodeCount::new(4).expect("4 ≥ 1"),
+            config: ClusterConfig::Chord(ChordConfig {
+                replicas: 2,
+                ..ChordConfig::default()
+            }),
+        };
+        let text = serde_yaml::to_string(&cluster).expect("serialize");
+        assert!(text.starts_with("kind: chord\nnodes: 4\n"), "{text}");
+        assert_eq!(
+            serde_yaml::from_str::<Cluster>(&text).expect("parse"),
+            cluster
+        );
+        let json = serde_json::to_string(&cluster).expect("json");
+        assert_eq!(
+            serde_json::from_str::<Cluster>(&json).expect("parse json"),
+            cluster
+        );
     }
 }
