@@ -154,22 +154,30 @@ impl Routing {
     }
 
     /// Known nodes strictly between this node and `key`, closest to `key` first, at most `max`.
+    /// Of two entries with one id, the first known (fingers from the top, then successors)
+    /// is kept.
     pub fn closest_preceding(&self, key: Id, max: usize) -> Vec<NodeRef> {
-        let mut out: Vec<NodeRef> = Vec::new();
         let known = self
             .fingers
             .iter()
             .rev()
             .flatten()
             .chain(self.successors.iter());
+        let mut out: Vec<(Id, NodeRef)> = Vec::new();
+        let mut last = None;
         for n in known {
-            if n.id.in_open(self.me.id, key) && !out.iter().any(|m| m.id == n.id) {
-                out.push(*n);
+            // Neighbouring fingers often name the same node: skip the repeats cheaply here,
+            // the rest after the sort.
+            if last != Some(n.id) && n.id.in_open(self.me.id, key) {
+                out.push((n.id.distance_to(key, self.bits), *n));
             }
+            last = Some(n.id);
         }
-        out.sort_by_key(|n| n.id.distance_to(key, self.bits));
+        // Stable: of equal ids (equal distances) the first known stays first.
+        out.sort_by_key(|(d, _)| *d);
+        out.dedup_by_key(|(_, n)| n.id);
         out.truncate(max);
-        out
+        out.into_iter().map(|(_, n)| n).collect()
     }
 }
 
@@ -220,5 +228,38 @@ mod tests {
             &[n(55)],
             "remembered for a retry after a partition"
         );
+    }
+
+    /// The first version: a linear dedup in the order known, then a sort by distance.
+    fn reference(r: &Routing, key: Id, max: usize) -> Vec<NodeRef> {
+        let mut out: Vec<NodeRef> = Vec::new();
+        let known = r.fingers.iter().rev().flatten().chain(r.successors.iter());
+        for n in known {
+            if n.id.in_open(r.me.id, key) && !out.iter().any(|m| m.id == n.id) {
+                out.push(*n);
+            }
+        }
+        out.sort_by_key(|n| n.id.distance_to(key, r.bits));
+        out.truncate(max);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn closest_preceding_matches_the_linear_dedup_and_sort(
+            me in 0u128..64,
+            fingers in proptest::collection::vec(proptest::option::of(0u128..64), 6),
+            successors in proptest::collection::vec(0u128..64, 1..5),
+            key in 0u128..64,
+            max in 0usize..10,
+        ) {
+            let mut r = Routing::new(n(me), 6, 4);
+            r.set_successors(n(successors[0]), &successors[1..].iter().map(|&i| n(i)).collect::<Vec<_>>());
+            for (i, f) in fingers.iter().enumerate() {
+                r.set_finger(i as u32, f.map(n));
+            }
+            let key = Id::from_u128(key);
+            proptest::prop_assert_eq!(r.closest_preceding(key, max), reference(&r, key, max));
+        }
     }
 }
