@@ -8,53 +8,12 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 mod support;
 
-use checkers::{Bytes, Call, Ret};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use support::interop::{free_port, hash_hex, is_event, peer_text, require, Client, OurNode};
-
-/// Our nodes' config: a short RPC timeout, as in a small local DHT nothing is far.
-const CONFIG: &str = r#"{"rpc_timeout":"2s"}"#;
+use support::interop::{free_port, hash_hex, is_event, our_dht, require, Client};
 
 /// How long a client may take to find an announce.
 const FIND_WITHIN: Duration = Duration::from_secs(90);
-
-/// `n` of our nodes on loopback, the first alone and the rest joined through it.
-fn our_dht(n: usize) -> Vec<OurNode> {
-    let mut nodes: Vec<OurNode> = (0..n)
-        .map(|_| OurNode::spawn(&[], "127.0.0.1:0", CONFIG))
-        .collect();
-    let entry = nodes[0].addr;
-    for (i, node) in nodes.iter_mut().enumerate() {
-        node.start((i > 0).then_some(entry));
-    }
-    nodes
-}
-
-/// The peers our node's `get_peers` for `hash` returns, as `ip:port`.
-fn our_peers(node: &mut OurNode, hash: &str) -> Vec<String> {
-    match node.call(Call::GetPeers { key: key(hash) }) {
-        Some(Ret::Peers { peers, .. }) => peers.iter().map(peer_text).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Our node announces itself for `hash`; returns how many nodes stored it.
-fn our_announce(node: &mut OurNode, hash: &str) -> u32 {
-    match node.call(Call::Announce { key: key(hash) }) {
-        Some(Ret::Announce { stored, .. }) => stored,
-        _ => 0,
-    }
-}
-
-fn key(hash: &str) -> Bytes {
-    Bytes(
-        (0..hash.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hash[i..i + 2], 16).expect("hex"))
-            .collect(),
-    )
-}
 
 fn client_args(port: u16, entry: &str, announce: &str, find: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = ["--port", &port.to_string(), "--bootstrap", entry]
@@ -77,7 +36,7 @@ fn libtorrent_npm_and_our_nodes_form_one_dht_and_each_finds_the_others_announces
         "node -e 'import(\"bittorrent-dht\").then(()=>process.exit(0),()=>process.exit(1))'",
     );
     let t0 = Instant::now();
-    let mut ours = our_dht(3);
+    let mut ours = our_dht(&[], &vec!["127.0.0.1:0".to_string(); 3]);
     let entry = ours[0].addr.to_string();
     let (h_ours, h_lt, h_npm) = (hash_hex(0x0a), hash_hex(0x1b), hash_hex(0x2c));
     let (p_lt, p_npm) = (free_port(), free_port());
@@ -103,24 +62,24 @@ fn libtorrent_npm_and_our_nodes_form_one_dht_and_each_finds_the_others_announces
 
     let announcer = ours[1].addr.to_string();
     let want = [
-        (h_lt.clone(), format!("127.0.0.1:{p_lt}")),
-        (h_npm.clone(), format!("127.0.0.1:{p_npm}")),
+        (0x1b, h_lt.clone(), format!("127.0.0.1:{p_lt}")),
+        (0x2c, h_npm.clone(), format!("127.0.0.1:{p_npm}")),
     ];
     let mut found: BTreeMap<String, f64> = BTreeMap::new();
     let deadline = Instant::now() + FIND_WITHIN;
     while found.len() < want.len() && Instant::now() < deadline {
         assert!(
-            our_announce(&mut ours[1], &h_ours) > 0,
+            ours[1].announce(0x0a) > 0,
             "our announce was stored nowhere"
         );
-        for (hash, peer) in &want {
-            if !found.contains_key(hash) && our_peers(&mut ours[2], hash).contains(peer) {
+        for (byte, hash, peer) in &want {
+            if !found.contains_key(hash) && ours[2].peers(*byte).contains(peer) {
                 found.insert(hash.clone(), t0.elapsed().as_secs_f64());
             }
         }
         std::thread::sleep(Duration::from_secs(2));
     }
-    for (hash, peer) in &want {
+    for (_, hash, peer) in &want {
         let secs = found.get(hash).unwrap_or_else(|| {
             panic!(
                 "our get_peers never returned {peer} for {hash}; libtorrent:\n{}\nnpm:\n{}",
@@ -151,10 +110,10 @@ fn libtorrent_npm_and_our_nodes_form_one_dht_and_each_finds_the_others_announces
 #[test]
 fn aria2_bootstraps_from_our_node_finds_our_announce_and_announces_to_us() {
     require("aria2c (Debian aria2)", "command -v aria2c");
-    let mut ours = our_dht(2);
+    let mut ours = our_dht(&[], &vec!["127.0.0.1:0".to_string(); 2]);
     let hash = hash_hex(0x3d);
     assert!(
-        our_announce(&mut ours[1], &hash) > 0,
+        ours[1].announce(0x3d) > 0,
         "our announce was stored nowhere"
     );
     let work = tempfile::tempdir().expect("temp dir");
@@ -181,7 +140,7 @@ fn aria2_bootstraps_from_our_node_finds_our_announce_and_announces_to_us() {
         "aria2's routing table holds none of our nodes: {table}"
     );
     let aria2_peer = format!("127.0.0.1:{}", dht_port + 1);
-    let peers = our_peers(&mut ours[1], &hash);
+    let peers = ours[1].peers(0x3d);
     assert!(
         peers.contains(&aria2_peer),
         "aria2's announce ({aria2_peer}) did not reach our nodes: {peers:?}\n{}",

@@ -8,36 +8,18 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 mod support;
 
-use checkers::{Bytes, Call, Ret};
 use std::time::{Duration, Instant};
-use support::interop::{hash_hex, is_event, require, Client, OurNode};
+use support::interop::{hash_hex, is_event, our_dht, require, Client, OurNode};
 use support::netpair::NetPair;
 
-/// Our nodes' config: a short RPC timeout, as in a small local DHT nothing is far.
-const CONFIG: &str = r#"{"rpc_timeout":"2s"}"#;
-
-/// `n` of our nodes in namespace `ns` at `ip`, the first alone, the rest through it.
-fn our_dht(ns: &str, ip: &str, n: usize) -> Vec<OurNode> {
-    let prefix = NetPair::exec(ns);
-    let mut nodes: Vec<OurNode> = (0..n)
-        .map(|i| OurNode::spawn(&prefix, &format!("{ip}:{}", 7000 + i), CONFIG))
-        .collect();
-    let entry = nodes[0].addr;
-    for (i, node) in nodes.iter_mut().enumerate() {
-        node.start((i > 0).then_some(entry));
-    }
-    nodes
-}
-
-fn key(byte: u8) -> Bytes {
-    Bytes(vec![byte; 20])
+/// `n` of our nodes in namespace `ns` at `ip`, ports 7000 and up.
+fn our_dht_in(ns: &str, ip: &str, n: usize) -> Vec<OurNode> {
+    let binds: Vec<String> = (0..n).map(|i| format!("{ip}:{}", 7000 + i)).collect();
+    our_dht(&NetPair::exec(ns), &binds)
 }
 
 fn announce(node: &mut OurNode, byte: u8) {
-    let stored = match node.call(Call::Announce { key: key(byte) }) {
-        Some(Ret::Announce { stored, .. }) => stored,
-        _ => 0,
-    };
+    let stored = node.announce(byte);
     assert!(stored > 0, "our announce of {byte:02x} was stored nowhere");
 }
 
@@ -51,7 +33,7 @@ fn transmission_bootstraps_from_our_nodes_and_finds_the_peer_our_node_announced(
         return;
     }
     let net = NetPair::new('t', 1);
-    let mut ours = our_dht(&net.a, &net.ip_a, 10);
+    let mut ours = our_dht_in(&net.a, &net.ip_a, 10);
     announce(&mut ours[1], 0x4e);
     let extra: Vec<String> = ours[1..].iter().map(|n| n.addr.to_string()).collect();
     let cfg = tempfile::tempdir().expect("temp dir");
@@ -88,7 +70,7 @@ fn libtorrent_partitioned_from_our_dht_finds_an_announce_only_after_the_heal() {
         return;
     }
     let net = NetPair::new('p', 2);
-    let mut ours = our_dht(&net.a, &net.ip_a, 4);
+    let mut ours = our_dht_in(&net.a, &net.ip_a, 4);
     let (before, during) = (hash_hex(0x5f), hash_hex(0x60));
     let args: Vec<String> = [
         "netns",

@@ -7,9 +7,9 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 use checkers::{Bytes, Call, Ret};
 use harness::kind::Report;
-use harness::run::proc::{Line, Meta, Monotonic, NodeProc, Request};
+use harness::run::proc::{Line, Monotonic, NodeProc, Request};
 use serde_json::Value;
-use std::net::{SocketAddr, SocketAddrV4, TcpListener, UdpSocket};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -44,9 +44,31 @@ pub fn free_port() -> u16 {
     }
 }
 
-/// A 20-byte info-hash, in hex, made of one repeated byte.
+/// The info-hash of 20 `byte`s, in hex, as the clients take it.
 pub fn hash_hex(byte: u8) -> String {
     format!("{byte:02x}").repeat(20)
+}
+
+/// The info-hash of 20 `byte`s, as our nodes take it.
+fn key(byte: u8) -> Bytes {
+    Bytes(vec![byte; 20])
+}
+
+/// Our nodes' config: a short RPC timeout, as in a small local DHT nothing is far.
+const CONFIG: &str = r#"{"rpc_timeout":"2s"}"#;
+
+/// Our nodes bound at `binds` (run through `prefix`, e.g. `ip netns exec NS`), the first
+/// started alone and the rest joined through it.
+pub fn our_dht(prefix: &[&str], binds: &[String]) -> Vec<OurNode> {
+    let mut nodes: Vec<OurNode> = binds
+        .iter()
+        .map(|b| OurNode::spawn(prefix, b, CONFIG))
+        .collect();
+    let entry = nodes[0].addr;
+    for (i, node) in nodes.iter_mut().enumerate() {
+        node.start((i > 0).then_some(entry));
+    }
+    nodes
 }
 
 /// `ip:port` of a compact peer (4 bytes of IPv4, 2 of port).
@@ -126,11 +148,6 @@ impl Client {
             .collect::<Vec<_>>()
             .join("\n")
     }
-
-    /// Seconds since it started.
-    pub fn secs(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
-    }
 }
 
 /// Whether `line` is the event `event` about the info-hash `hash`.
@@ -149,7 +166,7 @@ pub struct OurNode {
 impl OurNode {
     /// Start an idle node on `bind` (`127.0.0.1:0`, or an address in a namespace via
     /// `prefix`, e.g. `ip netns exec NS`) with the kind's `config` (JSON).
-    pub fn spawn(prefix: &[&str], bind: &str, config: &str) -> OurNode {
+    fn spawn(prefix: &[&str], bind: &str, config: &str) -> OurNode {
         let bin = env!("CARGO_BIN_EXE_harness-node");
         let (program, mut args) = match prefix.split_first() {
             Some((p, rest)) => (*p, rest.iter().map(|s| s.to_string()).collect()),
@@ -173,18 +190,26 @@ impl OurNode {
         }
     }
 
-    /// Its address as IPv4.
-    pub fn v4(&self) -> SocketAddrV4 {
-        match self.addr {
-            SocketAddr::V4(a) => a,
-            SocketAddr::V6(a) => panic!("our node listens on IPv6 {a}"),
-        }
-    }
-
     /// Start alone or through `via`, and wait until it has joined.
     pub fn start(&mut self, via: Option<SocketAddr>) {
         self.proc.send(&Request::Start { via });
         self.until(|l| matches!(l, Line::Report(Report::Joined)), "join");
+    }
+
+    /// Announce itself for the info-hash of `byte`s ([`hash_hex`]); how many nodes stored it.
+    pub fn announce(&mut self, byte: u8) -> u32 {
+        match self.call(Call::Announce { key: key(byte) }) {
+            Some(Ret::Announce { stored, .. }) => stored,
+            _ => 0,
+        }
+    }
+
+    /// The peers its `get_peers` for the info-hash of `byte`s returns, as `ip:port`.
+    pub fn peers(&mut self, byte: u8) -> Vec<String> {
+        match self.call(Call::GetPeers { key: key(byte) }) {
+            Some(Ret::Peers { peers, .. }) => peers.iter().map(peer_text).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Run `call` and return what it returned (`None`: it failed).
@@ -200,18 +225,6 @@ impl OurNode {
         ) {
             Line::Report(Report::Done { ret, .. }) => Some(ret),
             _ => None,
-        }
-    }
-
-    /// The routing-table size its `state` line reports.
-    pub fn table(&mut self) -> u64 {
-        self.proc.send(&Request::State);
-        match self.until(
-            |l| matches!(l, Line::Meta(Meta::State { .. })),
-            "report its state",
-        ) {
-            Line::Meta(Meta::State { view }) => view["table"].as_u64().unwrap_or(0),
-            _ => 0,
         }
     }
 
