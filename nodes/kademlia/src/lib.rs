@@ -1,7 +1,7 @@
 //! A sans-IO Mainline DHT node: Kademlia as BitTorrent's BEP 5.
 //!
 //! - [`id`] — 160-bit ids and the XOR metric.
-//! - [`bencode`] — bencoded values: a bounded, never-panicking decoder and a canonical encoder.
+//! - [`bencode`] — re-exported from the `bencode` crate (shared with the BitTorrent swarm).
 //! - [`krpc`] — KRPC messages (queries, responses, errors) and their [`node_core::Wire`] codec.
 //! - [`routing`] — the BEP 5 routing table: K-buckets, node states, ping-before-evict, refresh.
 //! - [`token`] — announce tokens: a hash of the IP and a secret rotated every five minutes.
@@ -10,7 +10,7 @@
 //! - [`config`] — [`Config`]: BEP 5 defaults and the slow/fast knobs.
 //! - [`peers`] — announced peers per info-hash, with expiry and caps.
 
-pub mod bencode;
+pub use bencode;
 pub mod config;
 pub mod id;
 pub mod krpc;

@@ -257,3 +257,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn raw_value_returns_the_value_bytes_as_received_even_unsorted() {
+    let input = b"d4:spami1e4:infod1:zi1e1:ai2eee";
+    assert_eq!(raw_value(input, b"info"), Ok(Some(&b"d1:zi1e1:ai2ee"[..])));
+    assert_eq!(raw_value(input, b"none"), Ok(None));
+    assert!(raw_value(b"li1ee", b"info").is_err());
+    assert!(raw_value(b"d4:infoi1e", b"info").is_err());
+}

@@ -125,6 +125,24 @@ pub fn decode(bytes: &[u8]) -> Result<Value, WireError> {
     }
 }
 
+/// The exact bytes of the value under `key` in the top-level dict `bytes`, as received (a
+/// torrent's info-hash is the SHA-1 of its `info` value's own bytes, whatever order or
+/// encoding the maker used). `Ok(None)` when the dict lacks `key`; the whole input is
+/// checked as [`decode`] checks it.
+pub fn raw_value<'a>(bytes: &'a [u8], key: &[u8]) -> Result<Option<&'a [u8]>, WireError> {
+    decode(bytes)?.as_dict().ok_or(WireError::Invalid("not a dict"))?;
+    let mut p = Parser { bytes, pos: 1 };
+    while p.peek()? != b'e' {
+        let k = p.string()?;
+        let start = p.pos;
+        p.value(1)?;
+        if k == key {
+            return Ok(bytes.get(start..p.pos));
+        }
+    }
+    Ok(None)
+}
+
 /// A cursor over the input; `pos` never passes `bytes.len()`.
 struct Parser<'a> {
     bytes: &'a [u8],
