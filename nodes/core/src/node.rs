@@ -56,6 +56,13 @@ pub trait Node {
         let _ = (now, peer, event);
     }
 
+    /// A connection the core wants closed (a peer that broke the protocol or was banned);
+    /// stream drivers close it and then report [`Connection::Closed`]. Datagram protocols
+    /// have none.
+    fn poll_disconnect(&mut self) -> Option<Addr> {
+        None
+    }
+
     /// Decode `bytes` and handle the message, or count and drop it if malformed.
     fn handle_datagram(&mut self, now: Instant, from: Addr, bytes: &[u8]) {
         match Self::Msg::decode(bytes) {
