@@ -34,4 +34,4 @@ pub use network::{CutId, LinkEffect, LinkRule, NetConfig, Network};
 pub use node_set::NodeSet;
 pub use schedule::{schedules, Bounds, Kinds, Schedule};
 pub use shape::Shape;
-pub use sim::{NetStats, NodeStats, SlotError, World};
+pub use sim::{NetStats, NodeStats, SlotError, World, CONNECT_TIMEOUT};

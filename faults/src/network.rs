@@ -1,6 +1,6 @@
 //! [`Network`]: the link model a world applies to each message — default, per-link and
 //! per-message-type latency, loss probability, the active [`Cut`]s and [`LinkRule`]s (loss, latency or
-//! duplication between node sets), each healable on its own, and uplink bandwidth limits.
+//! duplication between node sets), each healable on its own, and uplink and downlink bandwidth limits.
 
 use std::collections::BTreeMap;
 
@@ -83,6 +83,7 @@ pub struct Network {
     cuts: Vec<(CutId, Cut)>,
     rules: Vec<(CutId, LinkRule)>,
     uplink_bytes_per_s: BTreeMap<u32, u64>,
+    downlink_bytes_per_s: BTreeMap<u32, u64>,
     next_cut: u64,
 }
 
@@ -97,6 +98,7 @@ impl Network {
             cuts: Vec::new(),
             rules: Vec::new(),
             uplink_bytes_per_s: BTreeMap::new(),
+            downlink_bytes_per_s: BTreeMap::new(),
             next_cut: 0,
         }
     }
@@ -152,6 +154,20 @@ impl Network {
             return None;
         }
         self.uplink_bytes_per_s.get(&slot).copied()
+    }
+
+    /// Limit the downlink of `slot` to `bytes_per_s` (`None` lifts the limit). Only stream
+    /// frames queue on a downlink; datagrams ignore it.
+    pub fn set_downlink(&mut self, slot: u32, bytes_per_s: Option<u64>) {
+        match bytes_per_s {
+            Some(b) => self.downlink_bytes_per_s.insert(slot, b.max(1)),
+            None => self.downlink_bytes_per_s.remove(&slot),
+        };
+    }
+
+    /// The downlink limit of `slot`, if any.
+    pub fn downlink(&self, slot: u32) -> Option<u64> {
+        self.downlink_bytes_per_s.get(&slot).copied()
     }
 
     /// Whether an active cut drops messages from slot `from` to slot `to`. O(active cuts).

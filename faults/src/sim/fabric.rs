@@ -8,6 +8,7 @@ use node_core::{sim_index, Instant, Rng, Transmit, Wire};
 
 use super::queue::{EventQueue, Scheduled};
 use super::stats::{NetStats, NodeStats};
+use super::stream::Streams;
 use crate::Network;
 
 /// Per-slot bookkeeping that outlives a crash.
@@ -21,6 +22,8 @@ pub(crate) struct SlotMeta {
     pub(crate) stats: NodeStats,
     /// When this slot's uplink finishes serialising what it already sent.
     pub(crate) uplink_free_at: Instant,
+    /// When this slot's downlink finishes receiving the stream frames headed to it.
+    pub(crate) downlink_free_at: Instant,
     /// Frozen: wake-ups are skipped and arriving messages held until resumed.
     pub(crate) paused: bool,
     /// Clock offset of this slot's node, in microseconds (node time = world time + skew).
@@ -36,6 +39,8 @@ pub(crate) struct Fabric<M> {
     pub(crate) queue: EventQueue<M>,
     pub(crate) stats: NetStats,
     pub(crate) slots: Vec<SlotMeta>,
+    /// Stream connections (unused while stream mode is off).
+    pub(crate) streams: Streams<M>,
 }
 
 impl<M: Wire> Fabric<M> {
@@ -47,6 +52,10 @@ impl<M: Wire> Fabric<M> {
         if let Some(meta) = self.slots.get_mut(from as usize) {
             meta.stats.messages_sent += 1;
             meta.stats.bytes_sent += u64::from(len_bytes);
+        }
+        if self.streams.on {
+            self.stream_send(from, transmit, len_bytes);
+            return;
         }
         let to = match sim_index(transmit.to) {
             Some(to) if (to as usize) < self.slots.len() => to,
@@ -74,7 +83,7 @@ impl<M: Wire> Fabric<M> {
 
     /// When a message of `len_bytes` leaves `from`: now, or after the uplink has serialised
     /// everything queued before it at its bandwidth limit.
-    fn serialise(&mut self, from: u32, len_bytes: u32) -> Instant {
+    pub(crate) fn serialise(&mut self, from: u32, len_bytes: u32) -> Instant {
         let Some(rate) = self.net.uplink(from) else {
             return self.now;
         };
@@ -82,8 +91,7 @@ impl<M: Wire> Fabric<M> {
             return self.now;
         };
         let start = meta.uplink_free_at.max(self.now);
-        let us = (u128::from(len_bytes) * 1_000_000).div_ceil(u128::from(rate));
-        meta.uplink_free_at = start + Duration::from_micros(u64::try_from(us).unwrap_or(u64::MAX));
+        meta.uplink_free_at = start + transfer_time(len_bytes, rate);
         meta.uplink_free_at
     }
 
@@ -135,4 +143,10 @@ impl<M: Wire> Fabric<M> {
             meta.timer_generation += 1;
         }
     }
+}
+
+/// How long `len_bytes` take at `rate` bytes per second, rounded up to the microsecond.
+pub(crate) fn transfer_time(len_bytes: u32, rate: u64) -> Duration {
+    let us = (u128::from(len_bytes) * 1_000_000).div_ceil(u128::from(rate.max(1)));
+    Duration::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
 }

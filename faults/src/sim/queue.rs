@@ -7,6 +7,8 @@ use std::collections::BinaryHeap;
 
 use node_core::Instant;
 
+use super::stream::{Side, StreamEvent};
+
 /// Something the world does at a given time.
 #[derive(Clone, Debug)]
 pub(crate) enum Scheduled<M> {
@@ -28,6 +30,15 @@ pub(crate) enum Scheduled<M> {
         /// The slot's timer generation when this wake-up was scheduled.
         generation: u64,
     },
+    /// Something happens to one end of a stream connection (see `stream`).
+    Stream {
+        /// The connection's id.
+        conn: u64,
+        /// The end it happens to.
+        side: Side,
+        /// What happens.
+        what: StreamEvent,
+    },
 }
 
 /// A heap entry: small and fixed-size, so that sifting moves 24 bytes however large the
@@ -45,6 +56,12 @@ enum Item {
     Deliver(u32),
     /// A wake-up, as in [`Scheduled::Wake`].
     Wake { slot: u32, generation: u64 },
+    /// A stream event, as in [`Scheduled::Stream`].
+    Stream {
+        conn: u64,
+        side: Side,
+        what: StreamEvent,
+    },
 }
 
 /// A delivery waiting in the slab.
@@ -103,6 +120,7 @@ impl<M> EventQueue<M> {
         self.next_seq += 1;
         let item = match item {
             Scheduled::Wake { slot, generation } => Item::Wake { slot, generation },
+            Scheduled::Stream { conn, side, what } => Item::Stream { conn, side, what },
             Scheduled::Deliver {
                 from,
                 to,
@@ -140,6 +158,7 @@ impl<M> EventQueue<M> {
         let e = self.heap.pop()?;
         let item = match e.item {
             Item::Wake { slot, generation } => Scheduled::Wake { slot, generation },
+            Item::Stream { conn, side, what } => Scheduled::Stream { conn, side, what },
             Item::Deliver(i) => {
                 let d = self.slab.get_mut(i as usize).and_then(Option::take)?;
                 self.free.push(i);
@@ -170,6 +189,7 @@ mod tests {
     fn slot_of(item: &Scheduled<()>) -> u32 {
         match item {
             Scheduled::Wake { slot, .. } | Scheduled::Deliver { to: slot, .. } => *slot,
+            Scheduled::Stream { .. } => u32::MAX,
         }
     }
 
@@ -217,6 +237,7 @@ mod tests {
                         Scheduled::Deliver { msg, from: 1, to: 2, len_bytes: 3 } => (true, msg),
                         Scheduled::Deliver { .. } => (true, u64::MAX),
                         Scheduled::Wake { generation, .. } => (false, generation),
+                        Scheduled::Stream { .. } => (false, u64::MAX),
                     };
                     prop_assert_eq!((now, got.0, got.1), (want.0, want.2, want.3));
                 }

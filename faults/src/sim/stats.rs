@@ -22,12 +22,27 @@ pub struct NetStats {
     /// Extra copies the network made (each also counts once in `in_flight` and then in
     /// `delivered` or a drop counter).
     pub duplicated: u64,
+    /// Stream frames discarded with their connection: queued on a dial that failed, sent
+    /// on or in flight over a connection that closed, or sent to an unknown ephemeral key.
+    pub dropped_closed: u64,
+    /// Stream connections accepted (the acceptor got `Opened`).
+    pub connections_opened: u64,
+    /// Stream dials refused (target down or unknown) or timed out across a cut.
+    pub connections_refused: u64,
+    /// Stream connections a cut broke while they carried traffic.
+    pub connections_broken: u64,
+    /// Stream frames the loss model hit, delivered late after a retransmission timeout.
+    pub retransmits: u64,
 }
 
 impl NetStats {
     /// All drops, whatever the reason.
     pub fn dropped(&self) -> u64 {
-        self.dropped_loss + self.dropped_cut + self.dropped_down + self.dropped_unknown
+        self.dropped_loss
+            + self.dropped_cut
+            + self.dropped_down
+            + self.dropped_unknown
+            + self.dropped_closed
     }
 }
 

@@ -5,8 +5,10 @@
 use node_core::{sim_addr, Addr, Instant, Node, Rng};
 
 use super::fabric::{Fabric, SlotMeta};
+use super::pause::shift;
 use super::queue::{EventQueue, Scheduled};
 use super::stats::{NetStats, NodeStats};
+use super::stream::Streams;
 use crate::{Cut, CutId, Latency, NetConfig, Network};
 
 /// Slots the `10.0.0.0/8` address plan of [`sim_addr`] can name.
@@ -27,12 +29,12 @@ pub enum SlotError {
 /// crash/restart.
 ///
 /// After every input a node gets (`add_node`, `command`, a delivery, a wake-up, `restart`,
-/// `inject_datagram`) the world drains its `poll_transmit` (routing each message),
-/// `poll_event` (buffered, handed to the next `run_until`/`step` callback) and reads
-/// `poll_timeout`.
+/// `inject_datagram`, in stream mode a connection event) the world drains its
+/// `poll_transmit` (routing each message), in stream mode `poll_disconnect`, `poll_event`
+/// (buffered, handed to the next `run_until`/`step` callback) and reads `poll_timeout`.
 pub struct World<N: Node> {
-    nodes: Vec<Option<N>>,
-    fabric: Fabric<N::Msg>,
+    pub(crate) nodes: Vec<Option<N>>,
+    pub(crate) fabric: Fabric<N::Msg>,
     events: Vec<(Instant, u32, N::Event)>,
     /// Messages that arrived while their receiver was paused: (from, to, bytes, message).
     pub(crate) held: Vec<(u32, u32, u32, N::Msg)>,
@@ -81,6 +83,7 @@ impl<N: Node> World<N> {
                 queue: EventQueue::new(),
                 stats: NetStats::default(),
                 slots: Vec::new(),
+                streams: Streams::default(),
             },
             events: Vec::new(),
             held: Vec::new(),
@@ -93,63 +96,6 @@ impl<N: Node> World<N> {
     /// Set how crashed nodes are rebuilt when a `Crash` fault heals or a `Restart` applies.
     pub fn set_restarter(&mut self, restarter: Restarter<N>) {
         self.restarter = Some(restarter);
-    }
-
-    /// Freeze `slot`: its timers stop and messages to it are held until [`World::resume`].
-    pub fn pause(&mut self, slot: u32) {
-        if let Some(meta) = self.fabric.slots.get_mut(slot as usize) {
-            meta.paused = true;
-        }
-    }
-
-    /// Unfreeze `slot`: held messages are delivered now, in arrival order, then any timer
-    /// that expired meanwhile fires.
-    pub fn resume(&mut self, slot: u32) {
-        let Some(meta) = self.fabric.slots.get_mut(slot as usize) else {
-            return;
-        };
-        if !std::mem::replace(&mut meta.paused, false) {
-            return;
-        }
-        meta.deadline = None;
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
-            .into_iter()
-            .partition(|h| h.1 == slot);
-        self.held = rest;
-        for (from, to, len_bytes, msg) in mine {
-            self.fabric.stats.in_flight += 1;
-            self.deliver(from, to, len_bytes, msg);
-        }
-        self.flush(slot, false);
-    }
-
-    /// Whether `slot` is paused.
-    pub fn is_paused(&self, slot: u32) -> bool {
-        self.fabric
-            .slots
-            .get(slot as usize)
-            .is_some_and(|m| m.paused)
-    }
-
-    /// Run `slot`'s clock `skew_us` microseconds ahead of the world's (negative: behind).
-    pub fn set_clock_skew(&mut self, slot: u32, skew_us: i64) {
-        if let Some(meta) = self.fabric.slots.get_mut(slot as usize) {
-            meta.skew_us = skew_us;
-        }
-        self.flush(slot, false);
-    }
-
-    /// The clock skew of `slot` in microseconds.
-    pub fn clock_skew(&self, slot: u32) -> i64 {
-        self.fabric
-            .slots
-            .get(slot as usize)
-            .map_or(0, |m| m.skew_us)
-    }
-
-    /// Time as the node in `slot` sees it.
-    fn node_now(&self, slot: u32) -> Instant {
-        shift(self.fabric.now, self.clock_skew(slot))
     }
 
     /// Put `node` in the next slot (address `sim_addr(slot)`), flush its first outputs and
@@ -239,10 +185,12 @@ impl<N: Node> World<N> {
 
     /// Crash `slot`: its state is dropped (and returned) and its pending wake-up voided.
     /// Messages it already sent stay in flight; messages arriving while it is down are
-    /// dropped and counted. `None` if the slot is unknown or already down.
+    /// dropped and counted. In stream mode its connections vanish and their other ends get
+    /// `Closed` one latency later. `None` if the slot is unknown or already down.
     pub fn crash(&mut self, slot: u32) -> Option<N> {
         let node = self.nodes.get_mut(slot as usize)?.take()?;
         self.fabric.void_timer(slot);
+        self.fabric.stream_crash(slot);
         if let Some(meta) = self.fabric.slots.get_mut(slot as usize) {
             meta.paused = false;
         }
@@ -250,14 +198,18 @@ impl<N: Node> World<N> {
     }
 
     /// Put a fresh `node` in `slot` and flush its first outputs. A node still running in
-    /// the slot is crashed first. Stale wake-ups of earlier incarnations never reach it.
+    /// the slot is crashed first (closing its connections). Stale wake-ups of earlier
+    /// incarnations never reach it.
     pub fn restart(&mut self, slot: u32, node: N) -> Result<(), SlotError> {
         let entry = self
             .nodes
             .get_mut(slot as usize)
             .ok_or(SlotError::Unknown(slot))?;
-        *entry = Some(node);
+        let was_up = entry.replace(node).is_some();
         self.fabric.void_timer(slot);
+        if was_up {
+            self.fabric.stream_crash(slot);
+        }
         self.flush(slot, false);
         Ok(())
     }
@@ -327,6 +279,7 @@ impl<N: Node> World<N> {
                 msg,
             } => self.deliver(from, to, len_bytes, msg),
             Scheduled::Wake { slot, generation } => self.wake(slot, generation),
+            Scheduled::Stream { conn, side, what } => self.stream_event(conn, side, what),
         }
         self.report(on_event);
         Some(at)
@@ -346,7 +299,7 @@ impl<N: Node> World<N> {
         }
     }
 
-    fn deliver(&mut self, from: u32, to: u32, len_bytes: u32, msg: N::Msg) {
+    pub(crate) fn deliver(&mut self, from: u32, to: u32, len_bytes: u32, msg: N::Msg) {
         if self.is_paused(to) && self.is_up(to) {
             self.held.push((from, to, len_bytes, msg));
             return;
@@ -390,13 +343,18 @@ impl<N: Node> World<N> {
         self.flush(slot, true);
     }
 
-    /// Drain the outputs of `slot` (transmits, events, next deadline).
-    fn flush(&mut self, slot: u32, woke: bool) {
+    /// Drain the outputs of `slot` (transmits, disconnects, events, next deadline).
+    pub(crate) fn flush(&mut self, slot: u32, woke: bool) {
         let Some(node) = self.nodes.get_mut(slot as usize).and_then(Option::as_mut) else {
             return;
         };
         while let Some(transmit) = node.poll_transmit() {
             self.fabric.send(slot, transmit);
+        }
+        if self.fabric.streams.on {
+            while let Some(key) = node.poll_disconnect() {
+                self.fabric.disconnect(slot, key);
+            }
         }
         while let Some(event) = node.poll_event() {
             self.events.push((self.fabric.now, slot, event));
@@ -408,14 +366,5 @@ impl<N: Node> World<N> {
             .map_or(0, |m| m.skew_us);
         let deadline = node.poll_timeout().map(|d| shift(d, -skew));
         self.fabric.set_deadline(slot, deadline, woke);
-    }
-}
-
-/// `t` moved by `by_us` microseconds, saturating at both ends.
-fn shift(t: Instant, by_us: i64) -> Instant {
-    match by_us {
-        0 => t,
-        b if b > 0 => Instant::from_micros(t.as_micros().saturating_add(b.unsigned_abs())),
-        b => Instant::from_micros(t.as_micros().saturating_sub(b.unsigned_abs())),
     }
 }
