@@ -1,0 +1,292 @@
+//! Peer tests: swarms in the test network (tracker, seeds, leechers, a corrupt seed), and
+//! single peers driven by hand for the protocol rules.
+
+use super::*;
+use crate::metainfo::{Metainfo, BLOCK_LEN};
+use crate::node::SwarmNode;
+use crate::store::MemoryStore;
+use crate::testnet::Net;
+use crate::tracker_node::TrackerNode;
+use crate::wire::{BlockRef, Handshake, Message};
+use node_core::sim_addr;
+use sha1::{Digest, Sha1};
+
+const PIECE: u32 = 32 * 1024;
+
+fn content(len: usize, seed: u64) -> Vec<u8> {
+    let mut data = vec![0; len];
+    Rng::seed(seed).fill(&mut data);
+    data
+}
+
+fn meta(data: &[u8]) -> Arc<Metainfo> {
+    let (_, meta) = Metainfo::create("file.bin", PIECE, &[(vec![], data)], None);
+    Arc::new(meta)
+}
+
+fn peer(i: u32, meta: &Arc<Metainfo>, store: MemoryStore, cfg: PeerConfig) -> (Addr, SwarmNode) {
+    let me = sim_addr(i);
+    let p = Peer::new(
+        cfg,
+        me,
+        meta.clone(),
+        Box::new(store),
+        Rng::seed(u64::from(i)),
+    );
+    (me, SwarmNode::Peer(Box::new(p)))
+}
+
+/// A tracker (slot 0), `seeds` seeds, `leechers` leechers, all started at time 0.
+fn swarm(data: &[u8], seeds: &[PeerConfig], leechers: u32) -> Net {
+    let meta = meta(data);
+    let mut nodes = vec![(
+        sim_addr(0),
+        SwarmNode::Tracker(TrackerNode::new(Duration::from_secs(30), Rng::seed(0))),
+    )];
+    for (i, cfg) in (1..).zip(seeds) {
+        nodes.push(peer(i, &meta, MemoryStore::full(data, PIECE), cfg.clone()));
+    }
+    let first = seeds.len() as u32 + 1;
+    for i in first..first + leechers {
+        nodes.push(peer(i, &meta, MemoryStore::new(), PeerConfig::default()));
+    }
+    let mut net = Net::new(nodes, Duration::from_millis(20), 1_000_000);
+    let addrs: Vec<Addr> = net.nodes.keys().copied().skip(1).collect();
+    for a in addrs {
+        let start = Command::Start {
+            tracker: Some(sim_addr(0)),
+            peers: vec![],
+        };
+        net.command(a, start);
+    }
+    net
+}
+
+fn completions(net: &Net) -> Vec<(Addr, [u8; 20])> {
+    net.events
+        .iter()
+        .filter_map(|(a, _, e)| match e {
+            Event::Completed { sha1, .. } => Some((*a, *sha1)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_leecher_completes_with_the_content_hash_from_one_seed_through_the_tracker() {
+    let data = content(300_000, 1);
+    let mut net = swarm(&data, &[PeerConfig::default()], 6);
+    net.run_until(Instant::ZERO + Duration::from_secs(120));
+    let want: [u8; 20] = Sha1::digest(&data).into();
+    let done = completions(&net);
+    assert_eq!(done.len(), 6, "completions: {done:?}");
+    assert!(done.iter().all(|(_, sha1)| *sha1 == want));
+    let seed = net.nodes[&sim_addr(1)].peer().expect("a peer").stats();
+    assert!(
+        seed.uploaded < 6 * data.len() as u64,
+        "leechers trade: {seed:?}"
+    );
+}
+
+#[test]
+fn a_corrupt_seed_is_banned_at_its_first_bad_piece_and_every_leecher_still_completes() {
+    let data = content(400_000, 2);
+    let bad = PeerConfig {
+        corrupt: true,
+        ..PeerConfig::default()
+    };
+    let mut net = swarm(&data, &[PeerConfig::default(), bad], 5);
+    net.run_until(Instant::ZERO + Duration::from_secs(180));
+    let want: [u8; 20] = Sha1::digest(&data).into();
+    let done = completions(&net);
+    assert_eq!(done.len(), 5);
+    assert!(done.iter().all(|(_, sha1)| *sha1 == want));
+    for i in 3..8 {
+        let stats = net.nodes[&sim_addr(i)].peer().expect("a peer").stats();
+        assert!(stats.corrupt_pieces <= 1, "leecher {i}: {stats:?}");
+    }
+    let banned: Vec<&Addr> = net
+        .events
+        .iter()
+        .filter_map(|(_, _, e)| match e {
+            Event::CorruptPiece { banned, .. } => Some(banned),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(!banned.is_empty());
+    assert!(
+        banned.iter().all(|a| **a == sim_addr(2)),
+        "only the corrupt seed: {banned:?}"
+    );
+}
+
+#[test]
+fn leechers_complete_from_the_other_seed_after_one_seed_crashes_mid_download() {
+    let data = content(2_000_000, 5);
+    let mut net = swarm(&data, &[PeerConfig::default(), PeerConfig::default()], 4);
+    net.run_until(Instant::ZERO + Duration::from_secs(1));
+    assert!(
+        completions(&net).is_empty(),
+        "the crash must come mid-download"
+    );
+    let served = net.nodes[&sim_addr(1)]
+        .peer()
+        .expect("a peer")
+        .stats()
+        .uploaded;
+    assert!(served > 0, "the crashed seed had served some pieces");
+    net.crash(sim_addr(1));
+    net.run_until(Instant::ZERO + Duration::from_secs(180));
+    let want: [u8; 20] = Sha1::digest(&data).into();
+    let done = completions(&net);
+    assert_eq!(done.len(), 4, "completions: {done:?}");
+    assert!(done.iter().all(|(_, sha1)| *sha1 == want));
+}
+
+#[test]
+fn same_seed_same_swarm_run() {
+    let data = content(200_000, 3);
+    let run = || {
+        let mut net = swarm(&data, &[PeerConfig::default()], 4);
+        net.run_until(Instant::ZERO + Duration::from_secs(60));
+        format!("{:?}", net.events)
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_leecher_resumes_from_the_pieces_its_store_holds_and_rechecks_them() {
+    let data = content(100_000, 4);
+    let meta = meta(&data);
+    let mut store = MemoryStore::new();
+    store.write(0, &data[..PIECE as usize]).expect("memory");
+    store.write(1, &vec![7; PIECE as usize]).expect("memory");
+    let (_, node) = peer(1, &meta, store, PeerConfig::default());
+    let have = node.peer().expect("a peer").have().clone();
+    assert!(have.get(0));
+    assert!(!have.get(1), "a corrupt stored piece is not counted");
+    assert_eq!(have.count(), 1);
+}
+
+/// A lone peer with one accepted connection from `remote` whose handshake is in.
+fn handshaken(remote: Addr, data: &[u8]) -> Peer {
+    let meta = meta(data);
+    let mut p = Peer::new(
+        PeerConfig::default(),
+        sim_addr(1),
+        meta.clone(),
+        Box::new(MemoryStore::full(data, PIECE)),
+        Rng::seed(1),
+    );
+    p.handle_connection(Instant::ZERO, remote, Connection::Opened);
+    let hello = Handshake::new(meta.info_hash, [9; 20], false);
+    p.handle_message(Instant::ZERO, remote, Msg::Peer(Frame::Handshake(hello)));
+    p
+}
+
+#[test]
+fn a_connection_from_itself_is_closed() {
+    let data = content(50_000, 5);
+    let meta = meta(&data);
+    let remote = sim_addr(7);
+    let mut p = Peer::new(
+        PeerConfig::default(),
+        sim_addr(1),
+        meta.clone(),
+        Box::new(MemoryStore::new()),
+        Rng::seed(1),
+    );
+    p.handle_connection(Instant::ZERO, remote, Connection::Opened);
+    let hello = Handshake::new(meta.info_hash, p.peer_id(), false);
+    p.handle_message(Instant::ZERO, remote, Msg::Peer(Frame::Handshake(hello)));
+    assert_eq!(p.poll_disconnect(), Some(remote));
+    assert_eq!(p.connected(), 0);
+}
+
+#[test]
+fn a_request_longer_than_a_block_closes_the_connection() {
+    let data = content(100_000, 6);
+    let remote = sim_addr(7);
+    let mut p = handshaken(remote, &data);
+    assert_eq!(p.poll_disconnect(), None);
+    let big = BlockRef {
+        piece: 0,
+        begin: 0,
+        len: BLOCK_LEN + 1,
+    };
+    p.handle_message(
+        Instant::ZERO,
+        remote,
+        Msg::Peer(Frame::Message(Message::Request(big))),
+    );
+    assert_eq!(p.poll_disconnect(), Some(remote));
+    assert_eq!(p.stats().violations, 1);
+}
+
+#[test]
+fn a_wrong_info_hash_or_a_message_before_the_handshake_closes_the_connection() {
+    let data = content(50_000, 7);
+    let mut p = Peer::new(
+        PeerConfig::default(),
+        sim_addr(1),
+        meta(&data),
+        Box::new(MemoryStore::new()),
+        Rng::seed(1),
+    );
+    let (a, b) = (sim_addr(7), sim_addr(8));
+    p.handle_connection(Instant::ZERO, a, Connection::Opened);
+    let hello = Handshake::new([1; 20], [9; 20], false);
+    p.handle_message(Instant::ZERO, a, Msg::Peer(Frame::Handshake(hello)));
+    p.handle_connection(Instant::ZERO, b, Connection::Opened);
+    p.handle_message(
+        Instant::ZERO,
+        b,
+        Msg::Peer(Frame::Message(Message::Interested)),
+    );
+    assert_eq!(p.poll_disconnect(), Some(a));
+    assert_eq!(p.poll_disconnect(), Some(b));
+}
+
+#[test]
+fn a_choked_peer_gets_no_blocks_and_an_unchoked_one_gets_the_right_bytes() {
+    let data = content(100_000, 8);
+    let remote = sim_addr(7);
+    let mut p = handshaken(remote, &data);
+    let block = BlockRef {
+        piece: 1,
+        begin: 16_384,
+        len: 16_384,
+    };
+    let request = |p: &mut Peer| {
+        p.handle_message(
+            Instant::ZERO,
+            remote,
+            Msg::Peer(Frame::Message(Message::Request(block))),
+        );
+    };
+    request(&mut p);
+    let sent: Vec<Msg> = std::iter::from_fn(|| p.poll_transmit())
+        .map(|t| t.msg)
+        .collect();
+    assert!(!sent
+        .iter()
+        .any(|m| matches!(m, Msg::Peer(Frame::Message(Message::Piece { .. })))));
+    p.handle_message(
+        Instant::ZERO,
+        remote,
+        Msg::Peer(Frame::Message(Message::Interested)),
+    );
+    request(&mut p);
+    let sent: Vec<Msg> = std::iter::from_fn(|| p.poll_transmit())
+        .map(|t| t.msg)
+        .collect();
+    let start = (PIECE + 16_384) as usize;
+    let want = Message::Piece {
+        piece: 1,
+        begin: 16_384,
+        data: data[start..start + 16_384].to_vec(),
+    };
+    assert!(sent.contains(&Msg::Peer(Frame::Message(Message::Unchoke))));
+    assert!(sent.contains(&Msg::Peer(Frame::Message(want))));
+}

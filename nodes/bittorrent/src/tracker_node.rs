@@ -1,0 +1,92 @@
+//! [`TrackerNode`]: the HTTP tracker as a sans-IO core. Each announce arrives on its own
+//! connection (one HTTP request); the reply goes back on it and the connection closes, as
+//! an HTTP/1.0 server does.
+
+use crate::msg::Msg;
+use crate::tracker::Tracker;
+use node_core::{Addr, Instant, Node, Rng, Transmit, WireError};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// A tracker.
+#[derive(Clone, Debug)]
+pub struct TrackerNode {
+    tracker: Tracker,
+    rng: Rng,
+    out: VecDeque<Transmit<Msg>>,
+    closing: VecDeque<Addr>,
+    announces: u64,
+    malformed: u64,
+}
+
+impl TrackerNode {
+    /// A tracker telling peers to re-announce every `interval`.
+    pub fn new(interval: Duration, rng: Rng) -> TrackerNode {
+        TrackerNode {
+            tracker: Tracker::new(interval),
+            rng,
+            out: VecDeque::new(),
+            closing: VecDeque::new(),
+            announces: 0,
+            malformed: 0,
+        }
+    }
+
+    /// The tracker's table.
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// Announces answered.
+    pub fn announces(&self) -> u64 {
+        self.announces
+    }
+
+    /// Malformed requests dropped.
+    pub fn malformed(&self) -> u64 {
+        self.malformed
+    }
+}
+
+impl Node for TrackerNode {
+    type Msg = Msg;
+    type Command = ();
+    type Event = ();
+
+    fn handle_message(&mut self, now: Instant, from: Addr, msg: Msg) {
+        if let Msg::Announce(req) = msg {
+            let reply = self.tracker.announce(now, from.ip(), &req, &mut self.rng);
+            self.announces += 1;
+            self.out.push_back(Transmit {
+                to: from,
+                msg: Msg::AnnounceReply(reply),
+            });
+        }
+        self.closing.push_back(from);
+    }
+
+    fn handle_command(&mut self, _now: Instant, _cmd: ()) {}
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn poll_transmit(&mut self) -> Option<Transmit<Msg>> {
+        self.out.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    fn poll_event(&mut self) -> Option<()> {
+        None
+    }
+
+    fn handle_malformed(&mut self, _now: Instant, from: Addr, _err: &WireError) {
+        self.malformed += 1;
+        self.closing.push_back(from);
+    }
+
+    fn poll_disconnect(&mut self) -> Option<Addr> {
+        self.closing.pop_front()
+    }
+}
