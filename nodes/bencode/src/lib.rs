@@ -130,7 +130,9 @@ pub fn decode(bytes: &[u8]) -> Result<Value, WireError> {
 /// encoding the maker used). `Ok(None)` when the dict lacks `key`; the whole input is
 /// checked as [`decode`] checks it.
 pub fn raw_value<'a>(bytes: &'a [u8], key: &[u8]) -> Result<Option<&'a [u8]>, WireError> {
-    decode(bytes)?.as_dict().ok_or(WireError::Invalid("not a dict"))?;
+    decode(bytes)?
+        .as_dict()
+        .ok_or(WireError::Invalid("not a dict"))?;
     let mut p = Parser { bytes, pos: 1 };
     while p.peek()? != b'e' {
         let k = p.string()?;

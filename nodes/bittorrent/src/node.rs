@@ -10,7 +10,7 @@ use node_core::{Addr, Connection, Instant, Node, Transmit, WireError};
 #[derive(Clone, Debug)]
 pub enum SwarmNode {
     /// The HTTP tracker.
-    Tracker(TrackerNode),
+    Tracker(Box<TrackerNode>),
     /// A seed or a leecher.
     Peer(Box<Peer>),
 }
@@ -45,9 +45,7 @@ impl Node for SwarmNode {
     }
 
     fn handle_command(&mut self, now: Instant, cmd: Command) {
-        if let SwarmNode::Peer(p) = self {
-            p.handle_command(now, cmd);
-        }
+        each!(self, n => n.handle_command(now, cmd))
     }
 
     fn handle_timeout(&mut self, now: Instant) {
@@ -63,10 +61,7 @@ impl Node for SwarmNode {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        match self {
-            SwarmNode::Peer(p) => p.poll_event(),
-            SwarmNode::Tracker(_) => None,
-        }
+        each!(self, n => n.poll_event())
     }
 
     fn handle_malformed(&mut self, now: Instant, from: Addr, err: &WireError) {

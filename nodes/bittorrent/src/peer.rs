@@ -66,12 +66,18 @@ impl Default for PeerConfig {
 /// What a client asks of a peer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    /// Join the swarm: announce to `tracker` (if any) and connect to `peers`.
+    /// Join the swarm through `tracker` (if any) and `peers`: a seed announces and serves at
+    /// once; a leecher waits for [`Command::Download`].
     Start {
         /// The tracker's address.
         tracker: Option<Addr>,
         /// Peers known without a tracker.
         peers: Vec<Addr>,
+    },
+    /// Fetch every piece, as client operation `op`; [`Event::Completed`] names it.
+    Download {
+        /// The operation id.
+        op: u64,
     },
     /// More peers to connect to (from the DHT, or a user).
     AddPeers(Vec<Addr>),
@@ -82,6 +88,10 @@ pub enum Command {
 /// What a peer reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
+    /// The node started (a tracker answers, a peer takes part in the swarm).
+    Joined,
+    /// The node stopped.
+    Left,
     /// A piece arrived whole and matched its hash.
     PieceVerified {
         /// Its index.
@@ -89,6 +99,8 @@ pub enum Event {
     },
     /// Every piece is here: the SHA-1 of the whole content, and its length.
     Completed {
+        /// The download operation it answers, if one asked.
+        op: Option<u64>,
         /// SHA-1 over all pieces in order.
         sha1: [u8; 20],
         /// Bytes in total.
@@ -157,6 +169,8 @@ pub struct Peer {
     banned_ids: BTreeSet<PeerId>,
     partial: BTreeMap<u32, Vec<u8>>,
     tracker: Option<Addr>,
+    joined: bool,
+    fetching: Option<u64>,
     next_announce: Option<Instant>,
     next_tick: Option<Instant>,
     completed: bool,
@@ -204,6 +218,8 @@ impl Peer {
             banned_ids: BTreeSet::new(),
             partial: BTreeMap::new(),
             tracker: None,
+            joined: false,
+            fetching: None,
             next_announce: None,
             next_tick: None,
             completed,
@@ -212,6 +228,17 @@ impl Peer {
             closing: VecDeque::new(),
             events: VecDeque::new(),
         }
+    }
+
+    /// A peer that resumes download operation `op` when it starts (after a restart).
+    pub fn resuming(mut self, op: Option<u64>) -> Peer {
+        self.fetching = op;
+        self
+    }
+
+    /// The download operation in progress, if any.
+    pub fn download(&self) -> Option<u64> {
+        self.fetching
     }
 
     /// The peer id it handshakes with.
@@ -289,13 +316,16 @@ impl Node for Peer {
         match cmd {
             Command::Start { tracker, peers } => {
                 self.tracker = tracker;
+                self.joined = true;
+                self.events.push_back(Event::Joined);
                 self.next_tick
                     .get_or_insert(now + crate::choker::RECHOKE_EVERY);
                 self.add_candidates(now, peers);
-                if tracker.is_some() {
+                if self.is_seed() || self.fetching.is_some() {
                     self.announce(now, Some(crate::tracker::Event::Started));
                 }
             }
+            Command::Download { op } => self.start_download(now, op),
             Command::AddPeers(peers) => self.add_candidates(now, peers),
             Command::Stop => {
                 if self.tracker.is_some() {
@@ -306,6 +336,10 @@ impl Node for Peer {
                 self.candidates.clear();
                 let open: Vec<Addr> = self.conns.keys().copied().collect();
                 open.into_iter().for_each(|peer| self.close(peer));
+                if self.joined {
+                    self.joined = false;
+                    self.events.push_back(Event::Left);
+                }
             }
         }
     }

@@ -3,6 +3,7 @@
 //! an HTTP/1.0 server does.
 
 use crate::msg::Msg;
+use crate::peer::{Command, Event};
 use crate::tracker::Tracker;
 use node_core::{Addr, Instant, Node, Rng, Transmit, WireError};
 use std::collections::VecDeque;
@@ -15,6 +16,8 @@ pub struct TrackerNode {
     rng: Rng,
     out: VecDeque<Transmit<Msg>>,
     closing: VecDeque<Addr>,
+    events: VecDeque<Event>,
+    running: bool,
     announces: u64,
     malformed: u64,
 }
@@ -27,6 +30,8 @@ impl TrackerNode {
             rng,
             out: VecDeque::new(),
             closing: VecDeque::new(),
+            events: VecDeque::new(),
+            running: false,
             announces: 0,
             malformed: 0,
         }
@@ -50,11 +55,11 @@ impl TrackerNode {
 
 impl Node for TrackerNode {
     type Msg = Msg;
-    type Command = ();
-    type Event = ();
+    type Command = Command;
+    type Event = Event;
 
     fn handle_message(&mut self, now: Instant, from: Addr, msg: Msg) {
-        if let Msg::Announce(req) = msg {
+        if let (true, Msg::Announce(req)) = (self.running, msg) {
             let reply = self.tracker.announce(now, from.ip(), &req, &mut self.rng);
             self.announces += 1;
             self.out.push_back(Transmit {
@@ -65,7 +70,21 @@ impl Node for TrackerNode {
         self.closing.push_back(from);
     }
 
-    fn handle_command(&mut self, _now: Instant, _cmd: ()) {}
+    /// `Start` opens the tracker and `Stop` closes it (announces then go unanswered); the
+    /// other commands are a peer's.
+    fn handle_command(&mut self, _now: Instant, cmd: Command) {
+        match cmd {
+            Command::Start { .. } if !self.running => {
+                self.running = true;
+                self.events.push_back(Event::Joined);
+            }
+            Command::Stop if self.running => {
+                self.running = false;
+                self.events.push_back(Event::Left);
+            }
+            _ => {}
+        }
+    }
 
     fn handle_timeout(&mut self, _now: Instant) {}
 
@@ -77,8 +96,8 @@ impl Node for TrackerNode {
         None
     }
 
-    fn poll_event(&mut self) -> Option<()> {
-        None
+    fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
     }
 
     fn handle_malformed(&mut self, _now: Instant, from: Addr, _err: &WireError) {

@@ -85,10 +85,10 @@ impl Peer {
         self.fill(now);
     }
 
-    /// Dial candidates, in random order, up to `max_peers` connections (a seed does not
-    /// dial: leechers come to it).
+    /// Dial candidates, in random order, up to `max_peers` connections, while downloading (a
+    /// seed does not dial: leechers come to it).
     pub(super) fn fill(&mut self, now: Instant) {
-        if self.picker.is_complete() {
+        if self.picker.is_complete() || self.fetching.is_none() {
             return;
         }
         let room = self.cfg.max_peers.saturating_sub(self.conns.len());

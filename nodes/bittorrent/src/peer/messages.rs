@@ -117,7 +117,7 @@ impl Peer {
         let Some(conn) = self.conns.get_mut(&peer) else {
             return;
         };
-        let want = conn.wanted > 0 && !complete;
+        let want = conn.wanted > 0 && !complete && self.fetching.is_some();
         if want != conn.am_interested {
             conn.am_interested = want;
             let msg = if want {

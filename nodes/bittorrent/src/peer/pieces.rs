@@ -117,18 +117,7 @@ impl Peer {
             return;
         }
         self.completed = true;
-        let info = &self.meta.info;
-        let mut hasher = Sha1::new();
-        for piece in 0..info.piece_count() as u32 {
-            if let Some(data) = self.store.read(piece, 0, info.piece_len(piece)) {
-                hasher.update(&data);
-            }
-        }
-        let bytes = info.total_length();
-        self.events.push_back(Event::Completed {
-            sha1: hasher.finalize().into(),
-            bytes,
-        });
+        self.report_complete();
         if self.tracker.is_some() {
             self.announce(now, Some(crate::tracker::Event::Completed));
         }
@@ -139,5 +128,35 @@ impl Peer {
             .map(|(a, _)| *a)
             .collect();
         seeds.into_iter().for_each(|peer| self.close(peer));
+    }
+
+    /// Report [`Event::Completed`] for the download in progress (if any), with the SHA-1
+    /// of the content as the store holds it.
+    fn report_complete(&mut self) {
+        let info = &self.meta.info;
+        let mut hasher = Sha1::new();
+        for piece in 0..info.piece_count() as u32 {
+            if let Some(data) = self.store.read(piece, 0, info.piece_len(piece)) {
+                hasher.update(&data);
+            }
+        }
+        self.events.push_back(Event::Completed {
+            op: self.fetching.take(),
+            sha1: hasher.finalize().into(),
+            bytes: info.total_length(),
+        });
+    }
+
+    /// Download operation `op`: done at once if every piece is here, else announce (once
+    /// started) and fetch.
+    pub(super) fn start_download(&mut self, now: Instant, op: u64) {
+        let already = self.fetching.is_some();
+        self.fetching = Some(op);
+        if self.is_seed() {
+            self.report_complete();
+        } else if self.joined && !already {
+            self.announce(now, Some(crate::tracker::Event::Started));
+            self.fill(now);
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::store::MemoryStore;
 use crate::testnet::Net;
 use crate::tracker_node::TrackerNode;
 use crate::wire::{BlockRef, Handshake, Message};
-use node_core::sim_addr;
+use node_core::{sim_addr, sim_index};
 use sha1::{Digest, Sha1};
 
 const PIECE: u32 = 32 * 1024;
@@ -41,7 +41,10 @@ fn swarm(data: &[u8], seeds: &[PeerConfig], leechers: u32) -> Net {
     let meta = meta(data);
     let mut nodes = vec![(
         sim_addr(0),
-        SwarmNode::Tracker(TrackerNode::new(Duration::from_secs(30), Rng::seed(0))),
+        SwarmNode::Tracker(Box::new(TrackerNode::new(
+            Duration::from_secs(30),
+            Rng::seed(0),
+        ))),
     )];
     for (i, cfg) in (1..).zip(seeds) {
         nodes.push(peer(i, &meta, MemoryStore::full(data, PIECE), cfg.clone()));
@@ -59,6 +62,16 @@ fn swarm(data: &[u8], seeds: &[PeerConfig], leechers: u32) -> Net {
         };
         net.command(a, start);
     }
+    net.command(
+        sim_addr(0),
+        Command::Start {
+            tracker: None,
+            peers: vec![],
+        },
+    );
+    for i in first..first + leechers {
+        net.command(sim_addr(i), Command::Download { op: u64::from(i) });
+    }
     net
 }
 
@@ -66,7 +79,10 @@ fn completions(net: &Net) -> Vec<(Addr, [u8; 20])> {
     net.events
         .iter()
         .filter_map(|(a, _, e)| match e {
-            Event::Completed { sha1, .. } => Some((*a, *sha1)),
+            Event::Completed { op, sha1, .. } => {
+                assert_eq!(*op, sim_index(*a).map(u64::from), "the op it was given");
+                Some((*a, *sha1))
+            }
             _ => None,
         })
         .collect()
@@ -289,4 +305,47 @@ fn a_choked_peer_gets_no_blocks_and_an_unchoked_one_gets_the_right_bytes() {
     };
     assert!(sent.contains(&Msg::Peer(Frame::Message(Message::Unchoke))));
     assert!(sent.contains(&Msg::Peer(Frame::Message(want))));
+}
+
+#[test]
+fn a_leecher_waits_for_its_download_and_a_seed_answers_one_at_once() {
+    let data = content(100_000, 6);
+    let meta = meta(&data);
+    let start = || Command::Start {
+        tracker: Some(sim_addr(0)),
+        peers: vec![sim_addr(1)],
+    };
+    let (_, mut leech) = peer(2, &meta, MemoryStore::new(), PeerConfig::default());
+    leech.handle_command(Instant::ZERO, start());
+    assert!(leech.poll_transmit().is_none(), "no announce, no dial yet");
+    leech.handle_command(Instant::ZERO, Command::Download { op: 7 });
+    let sent: Vec<Transmit<Msg>> = std::iter::from_fn(|| leech.poll_transmit()).collect();
+    assert!(sent
+        .iter()
+        .any(|t| t.to == sim_addr(0) && matches!(t.msg, Msg::Announce(_))));
+    assert!(sent
+        .iter()
+        .any(|t| t.to == sim_addr(1) && matches!(t.msg, Msg::Peer(Frame::Handshake(_)))));
+
+    let (_, mut seed) = peer(
+        1,
+        &meta,
+        MemoryStore::full(&data, PIECE),
+        PeerConfig::default(),
+    );
+    seed.handle_command(Instant::ZERO, start());
+    seed.handle_command(Instant::ZERO, Command::Download { op: 9 });
+    let events: Vec<Event> = std::iter::from_fn(|| seed.poll_event()).collect();
+    let want: [u8; 20] = Sha1::digest(&data).into();
+    assert_eq!(
+        events,
+        [
+            Event::Joined,
+            Event::Completed {
+                op: Some(9),
+                sha1: want,
+                bytes: data.len() as u64
+            }
+        ]
+    );
 }
