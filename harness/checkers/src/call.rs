@@ -49,10 +49,18 @@ pub enum Call {
         /// The info-hash.
         key: Bytes,
     },
+    /// Download the torrent with info-hash `key`, whose whole content hashes to `sha1`.
+    Download {
+        /// The info-hash.
+        key: Bytes,
+        /// The SHA-1 of the whole content, as the harness made it.
+        sha1: Bytes,
+    },
 }
 
 impl Call {
-    /// The function's name (`lookup`, `put`, `get`, `add`, `read`, `announce`, `get_peers`).
+    /// The function's name (`lookup`, `put`, `get`, `add`, `read`, `announce`, `get_peers`,
+    /// `download`).
     pub fn f(&self) -> &'static str {
         match self {
             Call::Lookup { .. } => "lookup",
@@ -62,6 +70,7 @@ impl Call {
             Call::Read { .. } => "read",
             Call::Announce { .. } => "announce",
             Call::GetPeers { .. } => "get_peers",
+            Call::Download { .. } => "download",
         }
     }
 
@@ -74,7 +83,8 @@ impl Call {
             | Call::Add { key, .. }
             | Call::Read { key }
             | Call::Announce { key }
-            | Call::GetPeers { key } => key,
+            | Call::GetPeers { key }
+            | Call::Download { key, .. } => key,
         }
     }
 }
@@ -169,6 +179,13 @@ pub enum Ret {
         /// Requests that timed out on the way.
         timeouts: u32,
     },
+    /// A download completed: the SHA-1 of the whole content as stored, and its length.
+    Download {
+        /// SHA-1 over every piece in order.
+        sha1: Bytes,
+        /// Bytes in total.
+        bytes: u64,
+    },
 }
 
 impl Ret {
@@ -183,6 +200,7 @@ impl Ret {
             | Ret::Closest { hops, timeouts, .. }
             | Ret::Announce { hops, timeouts, .. }
             | Ret::Peers { hops, timeouts, .. } => (*hops, *timeouts),
+            Ret::Download { .. } => (0, 0),
         }
     }
 

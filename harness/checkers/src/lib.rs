@@ -7,6 +7,7 @@
 //!   XOR-closest (Kademlia) ground truth.
 //! - [`latency`]: `lookup_latency`, the distribution of lookup latencies and their cost.
 //! - [`peers`]: `peers_found`, a DHT's get_peers finds the peers announced before it.
+//! - [`download`]: `downloads`, a swarm's downloads complete with the expected SHA-1.
 //! - [`availability`]: operations that succeed on each side of a partition.
 //! - [`linearizable`]: a linearizable order of each key's puts / gets and set adds / reads,
 //!   within a budget (Wing–Gong search with Lowe's cache, per key).
@@ -25,6 +26,7 @@ pub mod availability;
 mod bytes;
 pub mod call;
 pub mod converge;
+pub mod download;
 pub mod history;
 mod kv;
 pub mod latency;

@@ -5,7 +5,9 @@ use crate::scenario::{Check, Dur};
 use checkers::availability::{availability, verdict as availability_verdict};
 use checkers::converge::convergence;
 use checkers::lookup::{lookup_stats, lookup_stats_from, LookupStats};
-use checkers::{latency, peers, sets, siblings, staleness, writes, Property, Record, Verdict};
+use checkers::{
+    download, latency, peers, sets, siblings, staleness, writes, Property, Record, Verdict,
+};
 
 /// Judge `records` of a run that ended at `end_us` against every check in `checks`.
 pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdict> {
@@ -32,6 +34,7 @@ pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdic
             }
             Check::Siblings { max } => siblings::verdict(&siblings::siblings(records), max.get()),
             Check::PeersFound { min } => peers::verdict(&peers::peers_found(records), min.get()),
+            Check::Downloads { min } => download::verdict(&download::downloads(records), min.get()),
             Check::LookupLatency {
                 max_median,
                 max_p99,
@@ -365,6 +368,52 @@ mod tests {
             v[0].inconclusive,
             "a get_peers with no announce before it: {v:?}"
         );
+    }
+
+    #[test]
+    fn downloads_pass_fail_on_a_wrong_sha1_and_are_inconclusive_as_a_correctness_check() {
+        let download = |op: u64, got: &str| {
+            [
+                Record::Invoke {
+                    t_us: 0,
+                    op,
+                    client: 0,
+                    node: 1,
+                    call: Call::Download {
+                        key: id("11"),
+                        sha1: id("aa"),
+                    },
+                },
+                Record::Ok {
+                    t_us: 3_200_000,
+                    op,
+                    ret: Ret::Download {
+                        sha1: id(got),
+                        bytes: 1024,
+                    },
+                },
+            ]
+        };
+        let check = |min: f64| Check::Downloads {
+            min: Probability::new(min).expect("probability"),
+        };
+        let v = evaluate(&[check(1.0)], &download(1, "aa"), 10);
+        assert!(v[0].passed && v[0].check == "downloads", "{v:?}");
+        assert_eq!(v[0].kind, Property::Correctness);
+        assert!(v[0].detail.contains("p50 3.20s"), "{v:?}");
+        let mut h = download(1, "aa").to_vec();
+        h.extend(download(2, "bb"));
+        let v = evaluate(&[check(0.0)], &h, 10);
+        assert!(!v[0].passed && !v[0].inconclusive, "a wrong SHA-1: {v:?}");
+        assert!(
+            v[0].detail
+                .contains("op 2 on node 1: SHA-1 bb, expected aa"),
+            "{v:?}"
+        );
+        let v = evaluate(&[check(1.0)], &download(1, "aa")[..1], 10);
+        assert!(!v[0].passed && !v[0].inconclusive, "unfinished: {v:?}");
+        let v = evaluate(&[check(1.0)], &[], 10);
+        assert!(v[0].inconclusive, "no download: {v:?}");
     }
 
     #[test]

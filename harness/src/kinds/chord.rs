@@ -136,9 +136,11 @@ impl Kind for Chord {
             Op::Get { key } => Call::Get {
                 key: bytes_of(Id::of_key(key, bits)),
             },
-            Op::Add { .. } | Op::Read { .. } | Op::Announce { .. } | Op::GetPeers { .. } => {
-                return None
-            }
+            Op::Add { .. }
+            | Op::Read { .. }
+            | Op::Announce { .. }
+            | Op::GetPeers { .. }
+            | Op::Download { .. } => return None,
         })
     }
 
@@ -160,7 +162,8 @@ impl Kind for Chord {
             Call::Add { .. }
             | Call::Read { .. }
             | Call::Announce { .. }
-            | Call::GetPeers { .. } => return None,
+            | Call::GetPeers { .. }
+            | Call::Download { .. } => return None,
         })
     }
 

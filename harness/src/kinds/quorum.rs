@@ -69,7 +69,9 @@ impl Kind for Quorum {
     fn call(_: &QuorumConfig, op: &Op) -> Option<Call> {
         let key = |k: &String| Bytes(k.as_bytes().to_vec());
         Some(match op {
-            Op::Lookup { .. } | Op::Announce { .. } | Op::GetPeers { .. } => return None,
+            Op::Lookup { .. } | Op::Announce { .. } | Op::GetPeers { .. } | Op::Download { .. } => {
+                return None
+            }
             Op::Put { key: k, value } => Call::Put {
                 key: key(k),
                 value: Bytes(value.clone()),
@@ -85,7 +87,10 @@ impl Kind for Quorum {
 
     fn command(_: &QuorumConfig, op: u64, call: &Call) -> Option<Command> {
         Some(match call {
-            Call::Lookup { .. } | Call::Announce { .. } | Call::GetPeers { .. } => return None,
+            Call::Lookup { .. }
+            | Call::Announce { .. }
+            | Call::GetPeers { .. }
+            | Call::Download { .. } => return None,
             Call::Put { key, value } => Command::Put {
                 op,
                 key: key.0.clone(),

@@ -57,6 +57,13 @@ pub enum Check {
         #[serde(default = "Probability::one")]
         min: Probability,
     },
+    /// A swarm's downloads complete with the content the harness made: none with a wrong
+    /// SHA-1, and at least `min` of them with the right one.
+    Downloads {
+        /// Fraction of the downloads that must complete with the right SHA-1 (default 1).
+        #[serde(default = "Probability::one")]
+        min: Probability,
+    },
     /// Completed lookups are fast enough: their median and 99th-percentile latency (invoke to
     /// `ok`) within bounds. With no bound it reports, and passes when a lookup completed.
     LookupLatency {
@@ -91,6 +98,7 @@ impl Check {
             Check::Availability { .. } => "availability",
             Check::PeersFound { .. } => "peers_found",
             Check::LookupLatency { .. } => "lookup_latency",
+            Check::Downloads { .. } => "downloads",
         }
     }
 }
@@ -215,6 +223,31 @@ mod tests {
         );
         let err = read("- lookup_latency: { max_p50: 1s }").expect_err("typo");
         assert!(err.to_string().contains("unknown field `max_p50`"), "{err}");
+    }
+
+    #[test]
+    fn downloads_parses_with_its_default_and_bounds() {
+        let checks = read("- downloads: {}\n- downloads: { min: 0.99 }\n").expect("parse");
+        assert_eq!(
+            checks[0],
+            Check::Downloads {
+                min: Probability::ONE
+            }
+        );
+        assert!(matches!(checks[1], Check::Downloads { min } if (min.get() - 0.99).abs() < 1e-12));
+        let names: Vec<&str> = checks.iter().map(Check::name).collect();
+        assert_eq!(names, ["downloads", "downloads"]);
+        let err = read("- downloads: { min: 1.5 }").expect_err("not a probability");
+        assert!(
+            err.to_string()
+                .contains("expected a probability between 0 and 1, found 1.5"),
+            "{err}"
+        );
+        let err = read("- downloads: { min_success: 1 }").expect_err("typo");
+        assert!(
+            err.to_string().contains("unknown field `min_success`"),
+            "{err}"
+        );
     }
 
     #[test]

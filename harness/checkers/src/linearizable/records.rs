@@ -152,7 +152,10 @@ pub fn operations(records: &[Record]) -> (Vec<KvOperation>, Vec<SetOperation>) {
                 };
                 set.push(operation!(input, output));
             }
-            Call::Lookup { .. } | Call::Announce { .. } | Call::GetPeers { .. } => {}
+            Call::Lookup { .. }
+            | Call::Announce { .. }
+            | Call::GetPeers { .. }
+            | Call::Download { .. } => {}
         }
     }
     (kv, set)
@@ -282,6 +285,7 @@ fn show(call: &Call) -> String {
         Call::Lookup { key } => format!("lookup {key}"),
         Call::Announce { key } => format!("announce {key}"),
         Call::GetPeers { key } => format!("get_peers {key}"),
+        Call::Download { key, .. } => format!("download {key}"),
     }
 }
 
@@ -306,6 +310,7 @@ fn result(ret: &Ret) -> String {
         | Ret::Lookup { .. }
         | Ret::Closest { .. }
         | Ret::Announce { .. }
-        | Ret::Peers { .. } => "ok".to_string(),
+        | Ret::Peers { .. }
+        | Ret::Download { .. } => "ok".to_string(),
     }
 }
