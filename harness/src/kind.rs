@@ -64,6 +64,11 @@ pub enum Op {
         /// The torrent's name.
         key: String,
     },
+    /// Download the torrent named `key`.
+    Download {
+        /// The torrent's name.
+        key: String,
+    },
 }
 
 /// What the runner asks of one node, in any world.
@@ -154,6 +159,8 @@ pub trait Kind: 'static {
     const OPS: &'static [&'static str];
     /// Checks that can judge its histories.
     const CHECKS: &'static [&'static str];
+    /// The slot every other node starts through (a tracker); `None`: a random member.
+    const BOOTSTRAP: Option<u32> = None;
 
     /// Its configuration: the scenario's `cluster.config` and `harness node <kind> --config`.
     type Config: Clone + Debug + Default + PartialEq + Send + Sync + Serialize + DeserializeOwned;
@@ -203,6 +210,20 @@ pub trait Kind: 'static {
     fn durable_changes(node: &Self::Node) -> Option<u64> {
         let _ = node;
         None
+    }
+
+    /// Whether the node in `slot` takes the n-th-node ops (`download`) when the workload
+    /// names no nodes (default: every node does).
+    fn client(cfg: &Self::Config, slot: u32) -> bool {
+        let _ = (cfg, slot);
+        true
+    }
+
+    /// Upload and download capacity of the node in `slot`, bytes per second (`None`:
+    /// unlimited). Worlds that model bandwidth apply it.
+    fn bandwidth(cfg: &Self::Config, slot: u32) -> (Option<u64>, Option<u64>) {
+        let _ = (cfg, slot);
+        (None, None)
     }
 
     /// The program and arguments that run one idle node in a netns slot. By default the

@@ -14,7 +14,7 @@ pub enum ClusterKind {
     Chord,
     /// Mainline DHT: Kademlia as BitTorrent's BEP 5.
     Kademlia,
-    /// BitTorrent-style swarm (not implemented yet).
+    /// BitTorrent swarm: BEP 3 peers and a tracker.
     Swarm,
     /// Dynamo-style quorum-replicated key-value store.
     Quorum,
@@ -132,4 +132,5 @@ registry! {
     Chord => crate::kinds::chord::Chord,
     Quorum => crate::kinds::quorum::Quorum,
     Kademlia => crate::kinds::kademlia::Kademlia,
+    Swarm => crate::kinds::swarm::Swarm,
 }

@@ -124,7 +124,11 @@ impl Kind for Kademlia {
             },
             Op::Announce { key } => Call::Announce { key: hash(key) },
             Op::GetPeers { key } => Call::GetPeers { key: hash(key) },
-            Op::Put { .. } | Op::Get { .. } | Op::Add { .. } | Op::Read { .. } => return None,
+            Op::Put { .. }
+            | Op::Get { .. }
+            | Op::Add { .. }
+            | Op::Read { .. }
+            | Op::Download { .. } => return None,
         })
     }
 

@@ -3,3 +3,4 @@
 pub mod chord;
 pub mod kademlia;
 pub mod quorum;
+pub mod swarm;

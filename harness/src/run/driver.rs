@@ -107,8 +107,28 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
         (!pool.is_empty()).then(|| pool[self.rng.below(pool.len() as u64) as usize])
     }
 
-    /// Start the first node alone, or any later one through a random member.
+    /// The `index`-th slot of `among` (default: every client slot), in slot order, if a
+    /// member.
+    fn nth_member(&self, among: Option<&[u32]>, index: u64) -> Option<u32> {
+        let clients = || {
+            (0..self.s.slots())
+                .filter(|&s| K::client(self.cfg, s))
+                .collect()
+        };
+        let mut pool: Vec<u32> = among.map_or_else(clients, <[u32]>::to_vec);
+        pool.sort_unstable();
+        let slot = *pool.get((index % pool.len().max(1) as u64) as usize)?;
+        self.book.members.contains(&slot).then_some(slot)
+    }
+
+    /// Start the first node alone, or any later one through a random member (through the
+    /// kind's bootstrap slot, if it has one).
     pub(super) fn start(&mut self, slot: u32) {
+        if let Some(b) = K::BOOTSTRAP {
+            let via = (slot != b).then_some(b);
+            self.world.input(slot, Input::Start { via });
+            return;
+        }
         let via = match self.random_member(None) {
             None if self
                 .book
@@ -157,7 +177,11 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
                 .map(|m| m.iter().map(|n| n.index()).collect::<Vec<_>>()),
             LookupFrom::Random => None,
         };
-        let Some(node) = self.random_member(group.as_deref()) else {
+        let node = match w {
+            Workload::Download { .. } => self.nth_member(group.as_deref(), index),
+            _ => self.random_member(group.as_deref()),
+        };
+        let Some(node) = node else {
             return;
         };
         let key = w.key_name(index, puts);
@@ -181,6 +205,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
             Workload::Read { .. } => Op::Read { key },
             Workload::Announce { .. } => Op::Announce { key },
             Workload::GetPeers { .. } => Op::GetPeers { key },
+            Workload::Download { .. } => Op::Download { key },
         };
         let Some(call) = K::call(self.cfg, &op) else {
             return;

@@ -28,7 +28,7 @@ pub mod world;
 use crate::check::evaluate::evaluate;
 use crate::check::{exit_code, Verdict};
 use crate::exit::Exit;
-use crate::kind::{Kind, Transport};
+use crate::kind::Kind;
 use crate::registry::{Registered, Visit};
 use crate::scenario::{Scenario, World};
 use checkers::Record;
@@ -171,17 +171,20 @@ struct Validate<'a> {
 
 impl Visit for Validate<'_> {
     type Out = Result<(), RunError>;
-    fn visit<K: Registered>(self, _: &K::Config) -> Self::Out {
+    fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
         let s = self.s;
         let refused = |e: faults::Refused| RunError::Unsupported(e.to_string());
+        let capped = (0..s.slots()).any(|i| K::bandwidth(cfg, i) != (None, None));
+        if capped && self.world != World::Sim {
+            return Err(RunError::Unsupported(format!(
+                "per-node bandwidth in {}'s cluster.config is modelled in the sim world only; \
+                 run it with `--world sim`, or drop the bandwidth keys",
+                K::NAME
+            )));
+        }
         match self.world {
             World::Turmoil => turmoil::check_supported(s).map_err(refused),
             World::Netns => netns::check_supported(s).map_err(refused),
-            World::Sim if K::TRANSPORT == Transport::Stream => Err(RunError::Unsupported(format!(
-                "{} nodes talk over connections, which the sim world does not model yet; \
-                 run them with `--world turmoil` or `--world netns`",
-                K::NAME
-            ))),
             World::Sim => Ok(()),
         }
     }

@@ -2,7 +2,7 @@
 
 use super::book::Book;
 use super::world::{Host, Traffic};
-use crate::kind::{command, Input, Kind};
+use crate::kind::{command, Input, Kind, Transport};
 use crate::scenario::Scenario;
 use faults::{Applied, Fault, FaultBackend, NetConfig, Refused, World};
 use node_core::{sim_addr, Addr, Instant, Rng};
@@ -19,8 +19,8 @@ pub struct SimHost<K: Kind> {
 }
 
 impl<K: Kind> SimHost<K> {
-    /// Build the world for `s` (network defaults, latency by message type, bandwidth) with
-    /// all nodes idle.
+    /// Build the world for `s` (network defaults, latency by message type, bandwidth, the
+    /// kind's per-node capacities, connections for a stream kind) with all nodes idle.
     pub fn new(s: &Scenario, cfg: &K::Config, seed: u64) -> Result<Self, Refused> {
         let net = NetConfig {
             latency: s.network.latency.model(),
@@ -49,6 +49,7 @@ impl<K: Kind> SimHost<K> {
             rng,
             id_addrs,
         };
+        sim.world.set_streams(K::TRANSPORT == Transport::Stream);
         for i in 0..s.slots() {
             let node = sim.fresh(i);
             sim.world.add_node(node);
@@ -58,6 +59,13 @@ impl<K: Kind> SimHost<K> {
                 bytes_per_s: b.bytes_per_s,
                 nodes: Vec::new(),
             })?;
+        }
+        for i in 0..s.slots() {
+            let (up, down) = K::bandwidth(cfg, i);
+            if up.is_some() {
+                sim.world.set_uplink(i, up);
+            }
+            sim.world.set_downlink(i, down);
         }
         Ok(sim)
     }

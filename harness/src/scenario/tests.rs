@@ -272,17 +272,6 @@ fn node_out_of_range_is_located_in_its_list() {
 }
 
 #[test]
-fn unimplemented_kind_is_located_at_the_kind() {
-    let text = full_with("kind: chord", "kind: swarm");
-    assert_error(
-        &text,
-        12,
-        9,
-        "cluster.kind: cluster kind `swarm` is not implemented yet; implemented kinds: `chord`",
-    );
-}
-
-#[test]
 fn unknown_group_lists_the_groups() {
     let text = full_with("from: random", "from: middle");
     assert_error(
@@ -386,12 +375,20 @@ fn documents_that_are_not_scenarios_say_so() {
 }
 
 #[test]
-fn other_kinds_are_not_implemented_yet() {
-    let err = serde_yaml::from_str::<Cluster>("kind: swarm\nnodes: 3").expect_err("swarm");
-    assert!(
-        err.to_string().contains("`swarm` is not implemented yet"),
-        "{err}"
-    );
+fn a_swarm_cluster_parses_and_a_bad_size_in_its_config_is_located() {
+    let file = |config: &str| {
+        format!(
+            "name: s\nduration: 60s\ncluster:\n  kind: swarm\n  nodes: 4\n  config: {config}\n\
+             workload:\n  - {{ op: download, count: 2, at: 1s }}\nchecks:\n  - downloads: {{}}\n"
+        )
+    };
+    let s =
+        crate::scenario::parse(&file("{ seeds: 1, file_size: 1MiB }"), "s.yaml").expect("parse");
+    assert_eq!(s.cluster.kind().name(), "swarm");
+    let err = crate::scenario::parse(&file("{ file_size: big }"), "s.yaml").expect_err("bad size");
+    let text = err.to_string();
+    assert!(text.starts_with("s.yaml:6:"), "{text}");
+    assert!(text.contains("expected a size like 4MiB"), "{text}");
 }
 
 const SMALL: &str = "name: s\nduration: 120s\ncluster: { kind: chord, nodes: 8 }\n";

@@ -29,6 +29,8 @@ pub enum OpName {
     Announce,
     /// Find a torrent's peers.
     GetPeers,
+    /// Download the swarm's file.
+    Download,
 }
 
 impl OpName {
@@ -42,6 +44,7 @@ impl OpName {
             OpName::Read => "read",
             OpName::Announce => "announce",
             OpName::GetPeers => "get_peers",
+            OpName::Download => "download",
         }
     }
 
@@ -50,7 +53,7 @@ impl OpName {
         match self {
             OpName::Put => &["op", "keys", "count", "at", "rate", "value_size", "from"],
             OpName::Get => &["op", "keys", "count", "at", "rate", "from"],
-            OpName::Lookup => &["op", "count", "at", "rate", "from"],
+            OpName::Lookup | OpName::Download => &["op", "count", "at", "rate", "from"],
             OpName::Add | OpName::Read | OpName::Announce | OpName::GetPeers => {
                 &["op", "count", "keys", "at", "rate", "from"]
             }
@@ -176,6 +179,20 @@ pub enum Workload {
         #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
         from: LookupFrom,
     },
+    /// Download the swarm's file, `count` downloads in all: the n-th by the n-th node of
+    /// `from` (in slot order), so each node downloads once while `count` ≤ its size.
+    Download {
+        /// How many downloads.
+        count: u64,
+        /// When the first download starts.
+        at: Start,
+        /// Arrivals per second; absent = all at `at`.
+        #[serde(rename = "rate", skip_serializing_if = "Option::is_none")]
+        rate_per_s: Option<Rate>,
+        /// The nodes that download, in turn (default: every node).
+        #[serde(default, skip_serializing_if = "LookupFrom::is_random")]
+        from: LookupFrom,
+    },
 }
 
 impl Workload {
@@ -189,6 +206,7 @@ impl Workload {
             Workload::Read { .. } => OpName::Read,
             Workload::Announce { .. } => OpName::Announce,
             Workload::GetPeers { .. } => OpName::GetPeers,
+            Workload::Download { .. } => OpName::Download,
         }
     }
 
@@ -201,7 +219,8 @@ impl Workload {
             | Workload::Add { at, .. }
             | Workload::Read { at, .. }
             | Workload::Announce { at, .. }
-            | Workload::GetPeers { at, .. } => *at,
+            | Workload::GetPeers { at, .. }
+            | Workload::Download { at, .. } => *at,
         }
     }
 
@@ -214,7 +233,8 @@ impl Workload {
             | Workload::Add { rate_per_s, .. }
             | Workload::Read { rate_per_s, .. }
             | Workload::Announce { rate_per_s, .. }
-            | Workload::GetPeers { rate_per_s, .. } => *rate_per_s,
+            | Workload::GetPeers { rate_per_s, .. }
+            | Workload::Download { rate_per_s, .. } => *rate_per_s,
         }
     }
 
@@ -228,7 +248,8 @@ impl Workload {
             | Workload::Add { count, .. }
             | Workload::Read { count, .. }
             | Workload::Announce { count, .. }
-            | Workload::GetPeers { count, .. } => *count,
+            | Workload::GetPeers { count, .. }
+            | Workload::Download { count, .. } => *count,
         }
     }
 
@@ -241,7 +262,8 @@ impl Workload {
             | Workload::Add { from, .. }
             | Workload::Read { from, .. }
             | Workload::Announce { from, .. }
-            | Workload::GetPeers { from, .. } => from,
+            | Workload::GetPeers { from, .. }
+            | Workload::Download { from, .. } => from,
         }
     }
 
@@ -273,6 +295,7 @@ impl Workload {
             Workload::Announce { keys, .. } | Workload::GetPeers { keys, .. } => {
                 format!("torrent-{}", index % keys.unwrap_or(1).max(1))
             }
+            Workload::Download { .. } => "torrent-0".into(),
             _ => format!("key-{index}"),
         }
     }
@@ -403,6 +426,12 @@ fn build<E: de::Error>(op: OpName, f: Fields) -> Result<Workload, E> {
         OpName::GetPeers => Workload::GetPeers {
             count: f.count.ok_or_else(|| E::missing_field("count"))?,
             keys: f.keys,
+            at,
+            rate_per_s: f.rate,
+            from: f.from.clone().unwrap_or_default(),
+        },
+        OpName::Download => Workload::Download {
+            count: f.count.ok_or_else(|| E::missing_field("count"))?,
             at,
             rate_per_s: f.rate,
             from: f.from.clone().unwrap_or_default(),

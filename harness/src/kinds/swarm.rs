@@ -1,0 +1,151 @@
+//! The BitTorrent swarm adapter (BEP 3 peers and a tracker, over connections). Slot 0 is
+//! the tracker and every other node starts through it; slots `1..=seeds` start with the
+//! whole file. The op is `download`: the n-th one goes to the n-th leecher (or node of its
+//! `from` group), and completes with the SHA-1 of the whole file as the peer stores it. A crash
+//! keeps a peer's verified pieces and the download in progress, which resumes on restart.
+
+mod config;
+mod view;
+
+pub use config::{Content, Pick, Role, Size, SwarmConfig};
+pub use view::SwarmView;
+
+use crate::kind::{Health, Kind, Op, Report, Transport};
+use bittorrent::node::SwarmNode;
+use bittorrent::peer::{Command, Event, Peer};
+use bittorrent::tracker_node::TrackerNode;
+use checkers::{Bytes, Call, Ret};
+use node_core::{sim_index, Addr, Rng};
+use serde::{Deserialize, Serialize};
+
+/// The BitTorrent swarm node kind.
+#[derive(Debug)]
+pub struct Swarm;
+
+/// What a peer keeps across a crash: its verified pieces and its download in progress.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwarmDurable {
+    /// Indices of the pieces held.
+    pub pieces: Vec<u32>,
+    /// The download operation to resume.
+    pub download: Option<u64>,
+}
+
+impl Kind for Swarm {
+    const NAME: &'static str = "swarm";
+    const TRANSPORT: Transport = Transport::Stream;
+    const OPS: &'static [&'static str] = &["download"];
+    const CHECKS: &'static [&'static str] = &["downloads", "converge"];
+    const BOOTSTRAP: Option<u32> = Some(0);
+
+    type Config = SwarmConfig;
+    type Node = SwarmNode;
+    type View = SwarmView;
+    type Durable = SwarmDurable;
+
+    fn invalid(cfg: &SwarmConfig, nodes: Option<u32>) -> Option<(String, String)> {
+        cfg.invalid(nodes)
+    }
+
+    fn id(_: &SwarmConfig, id_addr: Addr) -> Bytes {
+        Bytes(id_addr.to_string().into_bytes())
+    }
+
+    fn build(
+        cfg: &SwarmConfig,
+        me: Addr,
+        id_addr: Addr,
+        rng: Rng,
+        durable: Option<SwarmDurable>,
+    ) -> SwarmNode {
+        let slot = sim_index(id_addr).unwrap_or(u32::MAX);
+        let role = cfg.role(slot);
+        if role == Role::Tracker {
+            return SwarmNode::Tracker(Box::new(TrackerNode::new(
+                cfg.announce_interval.get(),
+                rng,
+            )));
+        }
+        let durable = durable.unwrap_or_default();
+        let store = cfg.store(role == Role::Seed, &durable.pieces);
+        let meta = cfg.content().meta.clone();
+        let peer = Peer::new(cfg.peer(slot), me, meta, Box::new(store), rng);
+        SwarmNode::Peer(Box::new(peer.resuming(durable.download)))
+    }
+
+    fn durable(node: &SwarmNode) -> SwarmDurable {
+        node.peer()
+            .map_or_else(SwarmDurable::default, |p| SwarmDurable {
+                pieces: p.have().ones().map(|i| i as u32).collect(),
+                download: p.download(),
+            })
+    }
+
+    fn start(via: Option<Addr>) -> Command {
+        Command::Start {
+            tracker: via,
+            peers: Vec::new(),
+        }
+    }
+
+    fn leave() -> Option<Command> {
+        Some(Command::Stop)
+    }
+
+    fn call(cfg: &SwarmConfig, op: &Op) -> Option<Call> {
+        let Op::Download { .. } = op else {
+            return None;
+        };
+        let content = cfg.content();
+        Some(Call::Download {
+            key: Bytes(content.meta.info_hash.to_vec()),
+            sha1: Bytes(content.sha1.to_vec()),
+        })
+    }
+
+    fn command(_: &SwarmConfig, op: u64, call: &Call) -> Option<Command> {
+        matches!(call, Call::Download { .. }).then_some(Command::Download { op })
+    }
+
+    fn report(event: Event) -> Option<Report> {
+        match event {
+            Event::Joined => Some(Report::Joined),
+            Event::Left => Some(Report::Left),
+            Event::Completed {
+                op: Some(req),
+                sha1,
+                bytes,
+            } => Some(Report::Done {
+                req,
+                ret: Ret::Download {
+                    sha1: Bytes(sha1.to_vec()),
+                    bytes,
+                },
+            }),
+            _ => None,
+        }
+    }
+
+    fn view(node: &SwarmNode) -> SwarmView {
+        SwarmView::of(node)
+    }
+
+    fn health(_: &SwarmConfig, views: &[SwarmView]) -> Health {
+        view::health(views)
+    }
+
+    fn malformed_dropped(node: &SwarmNode) -> u64 {
+        match node {
+            SwarmNode::Tracker(t) => t.malformed(),
+            SwarmNode::Peer(p) => p.stats().malformed,
+        }
+    }
+
+    fn client(cfg: &SwarmConfig, slot: u32) -> bool {
+        cfg.role(slot) == Role::Leecher
+    }
+
+    fn bandwidth(cfg: &SwarmConfig, slot: u32) -> (Option<u64>, Option<u64>) {
+        cfg.bandwidth(slot)
+    }
+}
