@@ -5,11 +5,13 @@
 //! - [`addr`] — [`Addr`] and the address plan the simulated worlds use.
 //! - [`wire`] — the [`Wire`] codec trait, [`WireError`] and a bounds-checked [`Reader`].
 //! - [`rng`] — [`Rng`], a small seeded generator (same seed, same run).
+//! - [`mutate`] — byte mutations shared by the protocol crates' fuzzers.
 //!
 //! A core never reads a clock, opens a socket or asks the OS for randomness; the
 //! workspace's `clippy.toml` forbids it.
 
 pub mod addr;
+pub mod mutate;
 pub mod node;
 pub mod rng;
 pub mod time;

@@ -9,6 +9,7 @@
 use super::{Body, Message, Method, NodeInfo, Query, Response, Want};
 use crate::bencode;
 use crate::NodeId;
+use node_core::mutate::pick;
 use node_core::{Rng, Wire};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -113,64 +114,12 @@ fn generate(rng: &mut Rng, corpus: &[Vec<u8>], out: &mut Vec<u8>) {
     }
 }
 
-/// A uniformly chosen item of a non-empty slice (the empty slice for an empty one).
-fn pick<'a, T: AsRef<[u8]>>(rng: &mut Rng, items: &'a [T]) -> &'a [u8] {
-    let i = rng.below(items.len().max(1) as u64) as usize;
-    items.get(i).map_or(&[], AsRef::as_ref)
-}
-
 /// Bytes that steer the bencode parser: delimiters, digits, extremes.
 const INTERESTING: [u8; 10] = [b'd', b'l', b'e', b'i', b'-', b'0', b'9', b':', 0, 0xff];
 
 /// Apply one random mutation to `out`.
 fn mutate(rng: &mut Rng, corpus: &[Vec<u8>], out: &mut Vec<u8>) {
-    let len = out.len() as u64;
-    let at = rng.below(len + 1) as usize;
-    match rng.below(8) {
-        0 => {
-            let bit = rng.below(8);
-            if let Some(b) = out.get_mut(at) {
-                *b ^= 1 << bit;
-            }
-        }
-        1 => {
-            let b = interesting_or_random(rng);
-            if let Some(slot) = out.get_mut(at) {
-                *slot = b;
-            }
-        }
-        2 => {
-            let b = interesting_or_random(rng);
-            out.insert(at, b);
-        }
-        3 => {
-            let end = (at + 1 + rng.below(4) as usize).min(out.len());
-            out.drain(at..end);
-        }
-        4 => {
-            let other = pick(rng, corpus);
-            let from = rng.below(other.len() as u64 + 1) as usize;
-            out.truncate(at);
-            out.extend_from_slice(other.get(from..).unwrap_or_default());
-        }
-        5 => {
-            let end = (at + rng.below(32) as usize).min(out.len());
-            let chunk = out.get(at..end).unwrap_or_default().to_vec();
-            let to = rng.below(len + 1) as usize;
-            out.splice(to..to, chunk);
-        }
-        6 => out.truncate(at),
-        _ => tweak_length(rng, out),
-    }
-}
-
-fn interesting_or_random(rng: &mut Rng) -> u8 {
-    if rng.below(2) == 0 {
-        let i = rng.below(INTERESTING.len() as u64) as usize;
-        INTERESTING.get(i).copied().unwrap_or(0)
-    } else {
-        rng.next_u64() as u8
-    }
+    node_core::mutate::mutate(rng, corpus, out, &INTERESTING, tweak_length);
 }
 
 /// Replace one length prefix (a digit run before `:`) with a nearby, extreme or
