@@ -14,6 +14,10 @@ use crate::wire::BlockRef;
 #[cfg(test)]
 mod tests;
 
+/// Peers a block is requested from at once in endgame: a cancel cannot recall bytes already
+/// queued behind a busy uplink, so every extra copy is likely wasted.
+const ENDGAME_COPIES: usize = 2;
+
 /// Complete pieces held before random first piece gives way to rarest first.
 const RANDOM_FIRST: usize = 4;
 
@@ -30,7 +34,7 @@ pub enum Strategy {
 /// What an arriving block was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Received {
-    /// Never requested from that peer, or not a block of this torrent's geometry.
+    /// Not a block of this torrent's geometry, or of a piece not started.
     Unexpected,
     /// We already have it (an endgame double).
     Duplicate,
@@ -259,13 +263,16 @@ impl PiecePicker {
         chosen
     }
 
-    /// Endgame: blocks requested from others but not `peer`, fewest requesters first.
+    /// Endgame: blocks requested from others but not `peer` (and from fewer than
+    /// [`ENDGAME_COPIES`]), fewest requesters first.
     fn endgame(&mut self, peer: Addr, has: &Bitfield, max: usize, out: &mut Vec<BlockRef>) {
         let mut doubles = Vec::new();
         for (&piece, part) in self.partial.iter().filter(|(&p, _)| has.get(p as usize)) {
             let slots = part.slots.iter().enumerate();
             doubles.extend(slots.filter_map(|(i, s)| match s {
-                Slot::Pending(set) if !set.contains(&peer) => Some((set.len(), piece, i)),
+                Slot::Pending(set) if !set.contains(&peer) && set.len() < ENDGAME_COPIES => {
+                    Some((set.len(), piece, i))
+                }
                 _ => None,
             }));
         }
@@ -291,10 +298,11 @@ impl PiecePicker {
         let Some(slot) = part.slots.get_mut(i) else {
             return Received::Unexpected;
         };
+        // A block we still lack is kept even if its request was withdrawn (it was in flight
+        // when the peer choked us): dropping it would fetch the same bytes twice.
         let requesters = match slot {
             Slot::Got(_) => return Received::Duplicate,
-            Slot::Pending(set) if set.contains(&peer) => std::mem::take(set),
-            Slot::Pending(_) => return Received::Unexpected,
+            Slot::Pending(set) => std::mem::take(set),
         };
         *slot = Slot::Got(peer);
         let done = part.slots.iter().all(|s| matches!(s, Slot::Got(_)));

@@ -85,13 +85,17 @@ impl Peer {
         self.fill(now);
     }
 
-    /// Dial candidates, in random order, up to `max_peers` connections, while downloading (a
-    /// seed does not dial: leechers come to it).
+    /// Dial candidates, in random order, while downloading: up to half of `max_peers` of our
+    /// own, so that peers keep room for the dials of others (a seed does not dial: leechers
+    /// come to it).
     pub(super) fn fill(&mut self, now: Instant) {
         if self.picker.is_complete() || self.fetching.is_none() {
             return;
         }
-        let room = self.cfg.max_peers.saturating_sub(self.conns.len());
+        let dialled = self.conns.values().filter(|c| c.dialled).count();
+        let room = (self.cfg.max_peers * 3 / 4)
+            .saturating_sub(dialled)
+            .min(self.cfg.max_peers.saturating_sub(self.conns.len()));
         let mut ready: Vec<Addr> = self
             .candidates
             .iter()
@@ -160,11 +164,24 @@ impl Peer {
             self.banned.insert(from);
             return self.close(from);
         }
-        let duplicate = self.conns.values().any(|c| c.peer_id == Some(h.peer_id));
-        if duplicate || self.banned_ids.contains(&h.peer_id) {
+        if self.banned_ids.contains(&h.peer_id) {
             return self.close(from);
         }
         let dialled = conn.dialled;
+        let twin = self
+            .conns
+            .iter()
+            .find(|(_, c)| c.peer_id == Some(h.peer_id))
+            .map(|(a, _)| *a);
+        if let Some(twin) = twin {
+            // Both dialled at once: keep the connection the larger peer id dialled, which
+            // both ends choose alike (closing the newer one on both ends drops both).
+            let keep_new = dialled == (self.id > h.peer_id);
+            if !keep_new {
+                return self.close(from);
+            }
+            self.close(twin);
+        }
         if let Some(conn) = self.conns.get_mut(&from) {
             conn.peer_id = Some(h.peer_id);
             conn.last_recv = now;

@@ -2,7 +2,6 @@
 
 use super::Peer;
 use crate::bitfield::Bitfield;
-use crate::choker::UNCHOKE_SLOTS;
 use crate::metainfo::BLOCK_LEN;
 use crate::wire::{BlockRef, Frame, Message};
 use node_core::{Addr, Instant};
@@ -32,12 +31,12 @@ impl Peer {
             }
             Message::Interested => {
                 conn.peer_interested = true;
-                let unchoked = self.conns.values().filter(|c| !c.am_choking).count();
-                if unchoked < UNCHOKE_SLOTS {
-                    self.rechoke(now);
-                }
+                self.fill_slots();
             }
-            Message::NotInterested => conn.peer_interested = false,
+            Message::NotInterested => {
+                conn.peer_interested = false;
+                self.fill_slots();
+            }
             Message::Have(piece) => self.on_have(from, piece),
             Message::Bitfield(bytes) if first => self.on_bitfield(from, &bytes),
             Message::Bitfield(_) => self.violation(from),

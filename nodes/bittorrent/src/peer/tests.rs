@@ -349,3 +349,126 @@ fn a_leecher_waits_for_its_download_and_a_seed_answers_one_at_once() {
         ]
     );
 }
+
+#[test]
+fn a_flash_crowd_larger_than_every_peers_connection_limit_completes() {
+    let data = content(600_000, 10);
+    let small = PeerConfig {
+        max_peers: 6,
+        ..PeerConfig::default()
+    };
+    let meta = meta(&data);
+    let mut nodes = vec![(
+        sim_addr(0),
+        SwarmNode::Tracker(Box::new(TrackerNode::new(
+            Duration::from_secs(30),
+            Rng::seed(0),
+        ))),
+    )];
+    nodes.push(peer(
+        1,
+        &meta,
+        MemoryStore::full(&data, PIECE),
+        small.clone(),
+    ));
+    for i in 2..22 {
+        nodes.push(peer(i, &meta, MemoryStore::new(), small.clone()));
+    }
+    let mut net = Net::new(nodes, Duration::from_millis(20), 1_000_000);
+    for i in 0..22 {
+        let tracker = (i > 0).then(|| sim_addr(0));
+        let start = Command::Start {
+            tracker,
+            peers: vec![],
+        };
+        net.command(sim_addr(i), start);
+    }
+    for i in 2..22 {
+        net.command(sim_addr(i), Command::Download { op: u64::from(i) });
+    }
+    net.run_until(Instant::ZERO + Duration::from_secs(50));
+    assert_eq!(
+        completions(&net).len(),
+        20,
+        "leechers that dial every slot full strand the late ones until a redial"
+    );
+}
+
+#[test]
+fn simultaneous_dials_between_two_leechers_keep_exactly_one_connection() {
+    let data = content(100_000, 11);
+    let meta = meta(&data);
+    let (a, b) = (sim_addr(1), sim_addr(2));
+    let nodes = vec![
+        peer(1, &meta, MemoryStore::new(), PeerConfig::default()),
+        peer(2, &meta, MemoryStore::new(), PeerConfig::default()),
+    ];
+    let mut net = Net::new(nodes, Duration::from_millis(20), 1_000_000);
+    net.command(
+        a,
+        Command::Start {
+            tracker: None,
+            peers: vec![b],
+        },
+    );
+    net.command(
+        b,
+        Command::Start {
+            tracker: None,
+            peers: vec![a],
+        },
+    );
+    net.command(a, Command::Download { op: 1 });
+    net.command(b, Command::Download { op: 2 });
+    net.run_until(Instant::ZERO + Duration::from_secs(5));
+    for x in [a, b] {
+        let p = net.nodes[&x].peer().expect("a peer");
+        assert_eq!(
+            p.connected(),
+            1,
+            "both ends closing the newer one drops both"
+        );
+    }
+}
+
+#[test]
+fn a_peer_that_loses_interest_frees_its_unchoke_slot_for_a_waiting_one() {
+    let data = content(100_000, 12);
+    let mut p = handshaken(sim_addr(9), &data);
+    let others: Vec<Addr> = (10..15).map(sim_addr).collect();
+    for &o in &others {
+        p.handle_connection(Instant::ZERO, o, Connection::Opened);
+        let id = sim_index(o).unwrap_or(0) as u8;
+        let hello = Handshake::new(p.info_hash, [id; 20], false);
+        p.handle_message(Instant::ZERO, o, Msg::Peer(Frame::Handshake(hello)));
+    }
+    let interested = |p: &mut Peer, o: Addr, yes: bool| {
+        let m = if yes {
+            Message::Interested
+        } else {
+            Message::NotInterested
+        };
+        p.handle_message(Instant::ZERO, o, Msg::Peer(Frame::Message(m)));
+    };
+    for &o in &others {
+        interested(&mut p, o, true);
+    }
+    let unchoked = |p: &Peer| -> Vec<Addr> {
+        p.conns
+            .iter()
+            .filter(|(_, c)| !c.am_choking)
+            .map(|(a, _)| *a)
+            .collect()
+    };
+    let first = unchoked(&p);
+    assert_eq!(first.len(), crate::choker::UNCHOKE_SLOTS);
+    let waiting = *others
+        .iter()
+        .find(|o| !first.contains(o))
+        .expect("one waits");
+    interested(&mut p, first[0], false);
+    assert!(
+        unchoked(&p).contains(&waiting),
+        "the freed slot goes to the waiting peer"
+    );
+}

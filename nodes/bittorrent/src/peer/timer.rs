@@ -1,8 +1,8 @@
 //! The peer's clock work: the rechoke every ten seconds (with snubbed requests, keep-alives,
 //! idle connections and dialling), and announces to the tracker.
 
-use super::{Event, Peer};
-use crate::choker::{PeerStats, RECHOKE_EVERY};
+use super::{Conn, Event, Peer};
+use crate::choker::{PeerStats, RECHOKE_EVERY, UNCHOKE_SLOTS};
 use crate::msg::Msg;
 use crate::tracker::{self, AnnounceRequest, AnnounceResponse};
 use crate::wire::{Frame, Message};
@@ -76,6 +76,30 @@ impl Peer {
             if let Some(conn) = self.conns.get_mut(&peer) {
                 conn.quiet_ticks = 0;
             }
+        }
+    }
+
+    /// Between rechokes, give each slot that no interested peer uses to a random choked
+    /// interested one, leaving the others as the last rechoke set them (no churn).
+    pub(super) fn fill_slots(&mut self) {
+        let interested = |c: &Conn| c.peer_interested && c.peer_id.is_some();
+        let busy = self
+            .conns
+            .values()
+            .filter(|c| interested(c) && !c.am_choking)
+            .count();
+        let mut waiting: Vec<Addr> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| interested(c) && c.am_choking)
+            .map(|(a, _)| *a)
+            .collect();
+        self.rng.shuffle(&mut waiting);
+        for peer in waiting.into_iter().take(UNCHOKE_SLOTS.saturating_sub(busy)) {
+            if let Some(conn) = self.conns.get_mut(&peer) {
+                conn.am_choking = false;
+            }
+            self.send(peer, Frame::Message(Message::Unchoke));
         }
     }
 
