@@ -23,6 +23,9 @@ pub enum ExperimentCmd {
     /// Mainline DHT lookups under churn in Li et al.'s (INFOCOM 2005) setup: a slow
     /// (Crosby & Wallach) and a fast (Jimenez et al.) node configuration.
     MainlineLookups(super::mainline::MainlineArgs),
+    /// A BitTorrent swarm against the Kumar–Ross bound: completion time against N, rarest
+    /// first against random, the seed leaving early, a corrupt peer.
+    Swarm(super::swarm::SwarmArgs),
 }
 
 /// Which published experiment to reproduce.

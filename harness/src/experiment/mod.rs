@@ -1,7 +1,8 @@
 //! `harness experiment massive-failure`: reproduce published massive-failure experiments on
 //! Chord in the deterministic `sim` world and print the results beside the papers' numbers;
 //! `harness experiment cap` ([`cap`]): the quorum store's CAP map;
-//! `harness experiment mainline-lookups` ([`mainline`]): Mainline DHT lookups under churn.
+//! `harness experiment mainline-lookups` ([`mainline`]): Mainline DHT lookups under churn;
+//! `harness experiment swarm` ([`swarm`]): a BitTorrent swarm against the Kumar–Ross bound.
 //!
 //! - [`args`]: the command line, presets and their defaults, resolved into [`Params`].
 //! - [`ring`]: building a stabilised ring once per seed; failing a fraction of it.
@@ -30,6 +31,7 @@ pub mod plot;
 pub mod report;
 pub mod ring;
 pub mod stats;
+pub mod swarm;
 pub mod table;
 pub mod ton;
 pub mod ton_report;
@@ -227,6 +229,7 @@ pub fn main(cmd: &ExperimentCmd) -> i32 {
         ExperimentCmd::Cap(args) => return cap::main(args),
         ExperimentCmd::Pbs(args) => return pbs::main(args),
         ExperimentCmd::MainlineLookups(args) => return mainline::main(args),
+        ExperimentCmd::Swarm(args) => return swarm::main(args),
     };
     let started = wall_clock();
     let params = match args.params(progress_bar()) {
