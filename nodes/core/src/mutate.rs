@@ -3,6 +3,17 @@
 
 use crate::Rng;
 
+/// How many inputs a fuzz run fed and how they fared.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Inputs fed.
+    pub inputs: u64,
+    /// Inputs the decoder accepted.
+    pub decoded: u64,
+    /// Inputs the decoder rejected.
+    pub rejected: u64,
+}
+
 /// A uniformly chosen item of a non-empty slice (the empty slice for an empty one).
 pub fn pick<'a, T: AsRef<[u8]>>(rng: &mut Rng, items: &'a [T]) -> &'a [u8] {
     let i = rng.below(items.len().max(1) as u64) as usize;

@@ -13,18 +13,8 @@
 use super::{BlockRef, Frame, FrameDecoder, Handshake, Message, HEADER, MAX_FRAME};
 use crate::metainfo::BLOCK_LEN;
 use node_core::mutate::pick;
+pub use node_core::mutate::Tally;
 use node_core::{Rng, Wire, WireError};
-
-/// How many inputs a run fed and how they fared.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Inputs fed.
-    pub inputs: u64,
-    /// Inputs [`Frame::decode`] decoded.
-    pub decoded: u64,
-    /// Inputs [`Frame::decode`] rejected.
-    pub rejected: u64,
-}
 
 /// Feed `n` inputs drawn from `seed` through the decoders.
 pub fn run(n: u64, seed: u64) -> Tally {

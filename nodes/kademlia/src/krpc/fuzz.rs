@@ -10,6 +10,7 @@ use super::{Body, Message, Method, NodeInfo, Query, Response, Want};
 use crate::bencode;
 use crate::NodeId;
 use node_core::mutate::pick;
+pub use node_core::mutate::Tally;
 use node_core::{Rng, Wire};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -26,17 +27,6 @@ pub const BEP5_EXAMPLES: [&[u8]; 8] = [
     b"d1:rd2:id20:abcdefghij01234567895:token8:aoeusnth6:valuesl6:axje.u6:idhtnmee1:t2:aa1:y1:re",
     b"d1:eli201e23:A Generic Error Ocurrede1:t2:aa1:y1:ee",
 ];
-
-/// How many inputs a run fed and how they fared.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Inputs fed.
-    pub inputs: u64,
-    /// Inputs that decoded to a [`Message`].
-    pub decoded: u64,
-    /// Inputs [`Message::decode`] rejected.
-    pub rejected: u64,
-}
 
 /// Feed `n` inputs drawn from `seed` through the decoders.
 pub fn run(n: u64, seed: u64) -> Tally {
