@@ -5,6 +5,8 @@
 //! keeps a peer's verified pieces and the download in progress, which resumes on restart.
 
 mod config;
+#[cfg(test)]
+mod tests;
 mod view;
 
 pub use config::{Content, Pick, Role, Size, SwarmConfig};
