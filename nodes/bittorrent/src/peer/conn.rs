@@ -85,9 +85,9 @@ impl Peer {
         self.fill(now);
     }
 
-    /// Dial candidates, in random order, while downloading: up to half of `max_peers` of our
-    /// own, so that peers keep room for the dials of others (a seed does not dial: leechers
-    /// come to it).
+    /// Dial candidates, in random order, while downloading: up to three quarters of
+    /// `max_peers` of our own, so that peers keep room for the dials of others (a seed does
+    /// not dial: leechers come to it).
     pub(super) fn fill(&mut self, now: Instant) {
         if self.picker.is_complete() || self.fetching.is_none() {
             return;
