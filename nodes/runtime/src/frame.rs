@@ -67,6 +67,11 @@ impl FrameDecoder {
     pub fn pending_bytes(&self) -> usize {
         self.buf.len()
     }
+
+    /// Take the bytes held that do not yet make a frame.
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! - [`datagram`]: the [`Datagram`] socket trait (tokio UDP, turmoil UDP, [`Tapped`]
 //!   wrappers that count and lose messages) and [`run_datagram`].
 //! - [`stream`]: the [`StreamNet`] trait (tokio TCP, turmoil TCP) and [`run_stream`], which
-//!   carries messages as length-prefixed frames ([`frame`]).
+//!   carries messages as a [`Framing`] says: [`LengthPrefixed`] frames ([`frame`]), or a
+//!   protocol's own wire format ([`framing`]).
 //! - [`control`]: [`Input`]s a caller sends (commands, pause, resume, clock skew, stop) and
 //!   the [`Stamped`] events it gets back, over [`channel`].
 //! - [`clock`]: [`Clock`], tokio time mapped onto the core's virtual `Instant`.
@@ -21,6 +22,7 @@ pub mod control;
 pub mod datagram;
 mod error;
 pub mod frame;
+pub mod framing;
 mod pump;
 pub mod stream;
 #[cfg(feature = "turmoil")]
@@ -30,6 +32,7 @@ pub use clock::Clock;
 pub use control::{channel, Control, Ends, Input, Stamped, SyncHook};
 pub use datagram::{run_datagram, Datagram, Tap, Tapped, Verdict};
 pub use error::RuntimeError;
+pub use framing::{Framing, Inbox, LengthPrefixed};
 pub use pump::Shared;
 pub use stream::{run_stream, StreamNet, TokioTcp};
 #[cfg(feature = "turmoil")]

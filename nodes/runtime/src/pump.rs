@@ -106,6 +106,14 @@ impl<N: Node> Pump<N> {
         }
     }
 
+    /// Append the peers whose connections the core wants closed to `out`.
+    pub(crate) fn disconnects(&mut self, out: &mut Vec<Addr>) {
+        let mut core = self.core.borrow_mut();
+        while let Some(peer) = core.poll_disconnect() {
+            out.push(peer);
+        }
+    }
+
     /// When to call [`Pump::on_timeout`]: `None` while paused or if the core has no deadline.
     pub(crate) fn wake_at(&self) -> Option<tokio::time::Instant> {
         if self.paused {

@@ -1,14 +1,16 @@
 //! The stream driver: [`StreamNet`] (how to bind, accept and connect — tokio's TCP or
-//! turmoil's) and [`run_stream`], which pumps a core over length-prefixed frames
-//! ([`crate::frame`]).
+//! turmoil's) and [`run_stream`], which pumps a core over connections that carry messages
+//! as a [`Framing`] says.
 //!
-//! A connection starts with a hello frame carrying the dialler's advertised address, so a
-//! message that arrives on any connection is handed to the core as coming from the peer's
-//! listening address, and replies reuse the connection. There is at most one connection per
-//! peer in the table; a frame for a peer without one dials it. A connection that fails loses
-//! the frames queued on it, as a network loses datagrams: the core's timeouts deal with it.
-//! The core hears when the connection to a peer in the table opens and when it closes
-//! ([`Node::handle_connection`]).
+//! With a framing that says hello ([`LengthPrefixed`]), a connection starts with a hello
+//! carrying the dialler's advertised address, so a message that arrives on any connection
+//! is handed to the core as coming from the peer's listening address, and replies reuse the
+//! connection. Without one, an accepted connection's peer is its socket address. There is
+//! at most one connection per peer in the table; a message for a peer without one dials
+//! it. A connection that fails loses the messages queued on it, as a network loses
+//! datagrams: the core's timeouts deal with it. The core hears when the connection to a
+//! peer in the table opens and when it closes ([`Node::handle_connection`]), and closes
+//! connections through [`Node::poll_disconnect`].
 //!
 //! Connection tasks are spawned with `spawn_local`: call [`run_stream`] inside a
 //! [`tokio::task::LocalSet`] (turmoil hosts already run in one).
@@ -17,6 +19,7 @@ use crate::clock::Clock;
 use crate::control::Ends;
 use crate::error::RuntimeError;
 use crate::frame::{put_frame, FrameDecoder};
+use crate::framing::{Framing, Inbox, READ_CHUNK_BYTES};
 use crate::pump::{sleep_until, Flow, Pump, Shared};
 use node_core::{put_addr, Addr, Connection, Node, Reader};
 use std::collections::BTreeMap;
@@ -30,9 +33,6 @@ use tokio::task::JoinSet;
 /// How long dialling a peer may take before its queued frames are dropped.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Bytes read from a stream at a time.
-const READ_CHUNK_BYTES: usize = 16 * 1024;
-
 /// A stream network: TCP on tokio, or turmoil's simulated TCP.
 pub trait StreamNet: 'static {
     /// A connected stream.
@@ -41,8 +41,8 @@ pub trait StreamNet: 'static {
     type Listener;
     /// Listen on `addr`.
     fn bind(addr: Addr) -> impl Future<Output = io::Result<Self::Listener>>;
-    /// Wait for the next connection; must be cancel-safe.
-    fn accept(listener: &Self::Listener) -> impl Future<Output = io::Result<Self::Stream>>;
+    /// Wait for the next connection and its remote address; must be cancel-safe.
+    fn accept(listener: &Self::Listener) -> impl Future<Output = io::Result<(Self::Stream, Addr)>>;
     /// Connect to `to`.
     fn connect(to: Addr) -> impl Future<Output = io::Result<Self::Stream>> + 'static;
     /// The address `listener` is bound to.
@@ -61,10 +61,10 @@ impl StreamNet for TokioTcp {
         tokio::net::TcpListener::bind(addr).await
     }
 
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
-        let (stream, _) = listener.accept().await?;
+    async fn accept(listener: &Self::Listener) -> io::Result<(Self::Stream, Addr)> {
+        let (stream, from) = listener.accept().await?;
         stream.set_nodelay(true)?;
-        Ok(stream)
+        Ok((stream, from))
     }
 
     async fn connect(to: Addr) -> io::Result<Self::Stream> {
@@ -79,10 +79,11 @@ impl StreamNet for TokioTcp {
 }
 
 /// What connection tasks tell the driver.
-enum NetEvent {
+pub(crate) enum NetEvent {
     /// A frame from the peer listening at `from`.
     Frame { from: Addr, body: Vec<u8> },
-    /// An accepted connection said hello: it is the peer at `peer`, reachable through `tx`.
+    /// An accepted connection is the peer at `peer` (its hello named it, or its socket
+    /// address), reachable through `tx`.
     Hello {
         peer: Addr,
         id: u64,
@@ -111,33 +112,33 @@ struct Link {
 }
 
 /// Connections of one driver.
-struct Links<Net: StreamNet> {
+struct Links<Net: StreamNet, F: Framing> {
     me: Addr,
     table: BTreeMap<Addr, Link>,
     tasks: JoinSet<()>,
     events: UnboundedSender<NetEvent>,
     next_id: u64,
-    net: std::marker::PhantomData<Net>,
+    net: std::marker::PhantomData<(Net, F)>,
 }
 
-impl<Net: StreamNet> Links<Net> {
+impl<Net: StreamNet, F: Framing> Links<Net, F> {
     fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
 
     /// Queue `body` for `to`, dialling it if there is no connection.
-    fn send(&mut self, to: Addr, body: &[u8]) {
-        let mut frame = Vec::with_capacity(body.len() + 4);
-        put_frame(&mut frame, body);
-        if let Some(link) = self.table.get(&to) {
-            if link.tx.send(frame.clone()).is_ok() {
-                return;
-            }
-        }
+    fn send(&mut self, to: Addr, body: Vec<u8>) {
+        let body = match self.table.get(&to) {
+            Some(link) => match link.tx.send(body) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(body)) => body,
+            },
+            None => body,
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         // The receiver is alive: it was just made and is moved into the task below.
-        let _ = tx.send(frame);
+        let _ = tx.send(body);
         let id = self.id();
         self.table.insert(
             to,
@@ -148,13 +149,20 @@ impl<Net: StreamNet> Links<Net> {
             },
         );
         let (me, events) = (self.me, self.events.clone());
-        self.tasks.spawn_local(dial::<Net>(to, me, id, rx, events));
+        self.tasks
+            .spawn_local(dial::<Net, F>(to, me, id, rx, events));
     }
 
-    fn accepted(&mut self, stream: Net::Stream) {
+    fn accepted(&mut self, stream: Net::Stream, from: Addr) {
         let id = self.id();
         self.tasks
-            .spawn_local(answer::<Net>(stream, id, self.events.clone()));
+            .spawn_local(answer::<Net, F>(stream, from, id, self.events.clone()));
+    }
+
+    /// Close the connection to `peer` at the core's request: its queued messages are still
+    /// written. Returns whether the core knew it open (and should hear that it closed).
+    fn disconnect(&mut self, peer: Addr) -> bool {
+        self.table.remove(&peer).is_some_and(|link| link.open)
     }
 
     fn on_event(&mut self, ev: NetEvent) -> Option<Delivery> {
@@ -186,7 +194,7 @@ impl<Net: StreamNet> Links<Net> {
 /// Pump `core` over stream connections accepted on `listener` or dialled on demand, where
 /// `me` is the address peers know this node by. Runs until `Stop` or the caller hangs up;
 /// every connection task ends with it.
-pub async fn run_stream<N: Node, Net: StreamNet>(
+pub async fn run_stream<N: Node, Net: StreamNet, F: Framing>(
     core: Shared<N>,
     listener: Net::Listener,
     me: Addr,
@@ -195,7 +203,7 @@ pub async fn run_stream<N: Node, Net: StreamNet>(
 ) -> Result<(), RuntimeError> {
     let mut pump = Pump::new(core, clock, ends);
     let (events, mut inbox) = mpsc::unbounded_channel();
-    let mut links = Links::<Net> {
+    let mut links = Links::<Net, F> {
         me,
         table: BTreeMap::new(),
         tasks: JoinSet::new(),
@@ -203,11 +211,17 @@ pub async fn run_stream<N: Node, Net: StreamNet>(
         next_id: 0,
         net: std::marker::PhantomData,
     };
-    let mut out = Vec::new();
+    let (mut out, mut closing) = (Vec::new(), Vec::new());
     loop {
         pump.drain(&mut out);
         for (to, body) in out.drain(..) {
-            links.send(to, &body);
+            links.send(to, body);
+        }
+        pump.disconnects(&mut closing);
+        for peer in closing.drain(..) {
+            if links.disconnect(peer) {
+                pump.on_connection(peer, Connection::Closed);
+            }
         }
         let wake = pump.wake_at();
         let listening = !pump.paused();
@@ -227,8 +241,8 @@ pub async fn run_stream<N: Node, Net: StreamNet>(
             }
             got = Net::accept(&listener), if listening => {
                 // A failed accept concerns one would-be peer (aborted, out of descriptors).
-                if let Ok(stream) = got {
-                    links.accepted(stream);
+                if let Ok((stream, from)) = got {
+                    links.accepted(stream, from);
                 }
             }
             () = sleep_until(wake) => pump.on_timeout(),
@@ -236,8 +250,8 @@ pub async fn run_stream<N: Node, Net: StreamNet>(
     }
 }
 
-/// Connect to `to`, say hello, then carry frames both ways.
-async fn dial<Net: StreamNet>(
+/// Connect to `to`, say hello if the framing does, then carry messages both ways.
+async fn dial<Net: StreamNet, F: Framing>(
     to: Addr,
     me: Addr,
     id: u64,
@@ -245,78 +259,64 @@ async fn dial<Net: StreamNet>(
     events: UnboundedSender<NetEvent>,
 ) {
     if let Ok(Ok(mut stream)) = tokio::time::timeout(CONNECT_TIMEOUT, Net::connect(to)).await {
-        let mut hello = Vec::new();
-        put_addr(&mut hello, me);
-        let mut frame = Vec::new();
-        put_frame(&mut frame, &hello);
-        if stream.write_all(&frame).await.is_ok()
-            && events.send(NetEvent::Opened { peer: to, id }).is_ok()
-        {
-            let _ = carry(&mut stream, to, FrameDecoder::new(), queue, &events).await;
+        let said_hello = !F::HELLO || {
+            let mut hello = Vec::new();
+            put_addr(&mut hello, me);
+            let mut frame = Vec::new();
+            put_frame(&mut frame, &hello);
+            stream.write_all(&frame).await.is_ok()
+        };
+        if said_hello && events.send(NetEvent::Opened { peer: to, id }).is_ok() {
+            let inbox = Inbox {
+                peer: to,
+                tx: events.clone(),
+            };
+            let _ = F::carry(stream, true, Vec::new(), queue, inbox).await;
         }
     }
     let _ = events.send(NetEvent::Closed { peer: to, id });
 }
 
-/// Read an accepted connection's hello, register it, then carry frames both ways.
-async fn answer<Net: StreamNet>(
+/// Learn who an accepted connection is (its hello, or its socket address `from`), register
+/// it, then carry messages both ways.
+async fn answer<Net: StreamNet, F: Framing>(
     mut stream: Net::Stream,
+    from: Addr,
     id: u64,
     events: UnboundedSender<NetEvent>,
 ) {
-    let mut decoder = FrameDecoder::new();
-    let mut buf = vec![0u8; READ_CHUNK_BYTES];
-    let peer = loop {
-        match decoder.next_frame() {
-            Ok(Some(hello)) => match Reader::new(&hello).addr() {
-                Ok(peer) => break peer,
-                Err(_) => return,
-            },
-            Ok(None) => {}
-            Err(_) => return,
+    let (peer, read) = if F::HELLO {
+        match read_hello(&mut stream).await {
+            Some(hello) => hello,
+            None => return,
         }
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => decoder.push(&buf[..n]),
-        }
+    } else {
+        (from, Vec::new())
     };
     let (tx, queue) = mpsc::unbounded_channel();
     if events.send(NetEvent::Hello { peer, id, tx }).is_err() {
         return;
     }
-    let _ = carry(&mut stream, peer, decoder, queue, &events).await;
+    let inbox = Inbox {
+        peer,
+        tx: events.clone(),
+    };
+    let _ = F::carry(stream, false, read, queue, inbox).await;
     let _ = events.send(NetEvent::Closed { peer, id });
 }
 
-/// Write queued frames and forward received ones until either side ends.
-async fn carry<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    peer: Addr,
-    mut decoder: FrameDecoder,
-    mut queue: UnboundedReceiver<Vec<u8>>,
-    events: &UnboundedSender<NetEvent>,
-) -> io::Result<()> {
+/// Read a hello frame: the peer's listening address, and the bytes read after it.
+async fn read_hello<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(Addr, Vec<u8>)> {
+    let mut decoder = FrameDecoder::new();
     let mut buf = vec![0u8; READ_CHUNK_BYTES];
-    let mut writing = true;
     loop {
-        while let Some(body) = decoder
-            .next_frame()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
-        {
-            if events.send(NetEvent::Frame { from: peer, body }).is_err() {
-                return Ok(());
-            }
+        if let Some(hello) = decoder.next_frame().ok()? {
+            let peer = Reader::new(&hello).addr().ok()?;
+            return Some((peer, decoder.take_pending()));
         }
-        tokio::select! {
-            biased;
-            frame = queue.recv(), if writing => match frame {
-                Some(frame) => stream.write_all(&frame).await?,
-                None => writing = false,
-            },
-            got = stream.read(&mut buf) => match got? {
-                0 => return Ok(()),
-                n => decoder.push(&buf[..n]),
-            },
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => decoder.push(&buf[..n]),
         }
     }
 }

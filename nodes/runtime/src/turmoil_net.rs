@@ -35,8 +35,8 @@ impl StreamNet for TurmoilTcp {
         turmoil::net::TcpListener::bind(addr).await
     }
 
-    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
-        listener.accept().await.map(|(stream, _)| stream)
+    async fn accept(listener: &Self::Listener) -> io::Result<(Self::Stream, Addr)> {
+        listener.accept().await
     }
 
     fn connect(to: Addr) -> impl Future<Output = io::Result<Self::Stream>> + 'static {

@@ -4,13 +4,13 @@ mod support;
 
 use node_core::{Addr, Connection};
 use runtime::{
-    channel, run_datagram, run_stream, Clock, Control, Input, RuntimeError, Shared, StreamNet, Tap,
-    Tapped, TokioTcp, Verdict,
+    channel, run_datagram, run_stream, Clock, Control, Input, LengthPrefixed, RuntimeError, Shared,
+    StreamNet, Tap, Tapped, TokioTcp, Verdict,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
-use support::{Echo, Event, Msg, Ping};
+use support::{Echo, Event, Msg, Ping, HANG_UP};
 use tokio::task::{JoinHandle, LocalSet};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -49,7 +49,7 @@ async fn tcp_node_with_task(
     let l = TokioTcp::bind(listen).await.expect("bind");
     let addr = TokioTcp::local_addr(&l).expect("bound");
     let (ctl, ends) = channel::<Echo>();
-    let run = run_stream::<_, TokioTcp>(echo(), l, addr, ends, Clock::new());
+    let run = run_stream::<_, TokioTcp, LengthPrefixed>(echo(), l, addr, ends, Clock::new());
     (addr, ctl, tokio::task::spawn_local(run))
 }
 
@@ -174,6 +174,24 @@ async fn tcp_driver_tells_the_core_when_a_connection_opens_and_closes() {
             assert_eq!(next_connection(&mut b).await, (a_addr, Connection::Opened));
             assert!(b.send(Input::Stop));
             assert!(b_run.await.expect("joined").is_ok());
+            assert_eq!(next_connection(&mut a).await, (b_addr, Connection::Closed));
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn tcp_driver_closes_a_connection_the_core_disconnects_after_sending_what_was_queued() {
+    LocalSet::new()
+        .run_until(async {
+            let (a_addr, mut a) = tcp_node(None).await;
+            let (b_addr, mut b) = tcp_node(None).await;
+            a.command(Ping {
+                to: b_addr,
+                n: HANG_UP,
+            });
+            assert_eq!(next_connection(&mut b).await, (a_addr, Connection::Opened));
+            assert_eq!(next_connection(&mut b).await, (a_addr, Connection::Closed));
+            assert_eq!(next_got(&mut a).await, (b_addr, Msg::Pong(HANG_UP)));
             assert_eq!(next_connection(&mut a).await, (b_addr, Connection::Closed));
         })
         .await;

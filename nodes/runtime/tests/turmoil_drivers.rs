@@ -7,7 +7,8 @@ use chord::oracle::{health, successor_index};
 use chord::{ChordNode, Command, Config, Event as ChordEvent, Id, OpResult};
 use node_core::{sim_addr, Addr, Node, Rng};
 use runtime::{
-    channel, run_datagram, run_stream, Clock, Control, Ends, Input, Shared, StreamNet, TurmoilTcp,
+    channel, run_datagram, run_stream, Clock, Control, Ends, Input, LengthPrefixed, Shared,
+    StreamNet, TurmoilTcp,
 };
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -53,7 +54,14 @@ fn host<N: Node + 'static>(
                 }
                 Transport::Tcp => {
                     let listener = TurmoilTcp::bind(any).await?;
-                    run_stream::<_, TurmoilTcp>(core, listener, addr, ends, Clock::new()).await?;
+                    run_stream::<_, TurmoilTcp, LengthPrefixed>(
+                        core,
+                        listener,
+                        addr,
+                        ends,
+                        Clock::new(),
+                    )
+                    .await?;
                 }
             }
             Ok(())

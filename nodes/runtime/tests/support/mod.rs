@@ -1,9 +1,13 @@
 //! A tiny core for driver tests: it answers `Ping(n)` with `Pong(n)`, reports every message
-//! it gets, and (if asked) ticks on a period so that timers and pauses are visible.
+//! it gets, and (if asked) ticks on a period so that timers and pauses are visible. After
+//! answering [`HANG_UP`] it closes the connection.
 
 use node_core::{Addr, Connection, Instant, Node, Reader, Transmit, Wire, WireError};
 use std::collections::VecDeque;
 use std::time::Duration;
+
+/// The ping after whose pong Echo closes the connection.
+pub const HANG_UP: u64 = u64::MAX;
 
 /// Echo's two messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +61,7 @@ pub struct Echo {
     next_tick: Option<Instant>,
     out: VecDeque<Transmit<Msg>>,
     events: VecDeque<Event>,
+    closing: VecDeque<Addr>,
 }
 
 impl Echo {
@@ -66,6 +71,7 @@ impl Echo {
             next_tick: every.map(|d| Instant::ZERO + d),
             out: VecDeque::new(),
             events: VecDeque::new(),
+            closing: VecDeque::new(),
         }
     }
 }
@@ -81,6 +87,9 @@ impl Node for Echo {
                 to: from,
                 msg: Msg::Pong(n),
             });
+            if n == HANG_UP {
+                self.closing.push_back(from);
+            }
         }
         self.events.push_back(Event::Got { from, msg });
     }
@@ -119,5 +128,9 @@ impl Node for Echo {
 
     fn handle_connection(&mut self, _now: Instant, peer: Addr, event: Connection) {
         self.events.push_back(Event::Connection { peer, event });
+    }
+
+    fn poll_disconnect(&mut self) -> Option<Addr> {
+        self.closing.pop_front()
     }
 }
