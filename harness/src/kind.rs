@@ -170,6 +170,9 @@ pub trait Kind: 'static {
     type View: Clone + Debug + Serialize + DeserializeOwned;
     /// What survives a crash (a node process keeps it in its data directory).
     type Durable: Debug + Default + PartialEq + Serialize + DeserializeOwned;
+    /// How messages travel on its connections in real and turmoil worlds (stream kinds;
+    /// datagram kinds name [`runtime::LengthPrefixed`], which they never use).
+    type Framing: runtime::Framing;
 
     /// The first config error, as (its dotted path in the `cluster` section, e.g.
     /// `config.replicas` or `nodes`, message); `nodes` is `cluster.nodes` (`None` for one

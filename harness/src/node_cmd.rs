@@ -231,7 +231,8 @@ async fn node<K: Kind>(args: NodeArgs, cfg: K::Config) -> i32 {
             tokio::task::spawn_local(run_datagram(core.clone(), udp, ends, Clock::new()))
         }
         Bound::Tcp(tcp) => {
-            let run = run_stream::<_, TokioTcp>(core.clone(), tcp, me, ends, Clock::new());
+            let run =
+                run_stream::<_, TokioTcp, K::Framing>(core.clone(), tcp, me, ends, Clock::new());
             tokio::task::spawn_local(run)
         }
     };

@@ -80,6 +80,7 @@ impl Kind for Chord {
     type Node = ChordNode;
     type View = ChordView;
     type Durable = ChordDurable;
+    type Framing = runtime::LengthPrefixed;
 
     fn invalid(cfg: &ChordConfig, nodes: Option<u32>) -> Option<(String, String)> {
         cfg.invalid(nodes.unwrap_or(1))

@@ -68,6 +68,7 @@ impl Kind for Kademlia {
     type Node = DhtNode;
     type View = KademliaView;
     type Durable = KademliaDurable;
+    type Framing = runtime::LengthPrefixed;
 
     fn invalid(cfg: &KademliaConfig, _: Option<u32>) -> Option<(String, String)> {
         cfg.invalid()

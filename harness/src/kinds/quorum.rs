@@ -35,6 +35,7 @@ impl Kind for Quorum {
     type Node = QuorumNode;
     type View = QuorumView;
     type Durable = Store;
+    type Framing = runtime::LengthPrefixed;
 
     fn invalid(cfg: &QuorumConfig, nodes: Option<u32>) -> Option<(String, String)> {
         cfg.invalid(nodes)

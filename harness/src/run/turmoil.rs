@@ -197,7 +197,8 @@ impl<K: Kind> TurmoilHost<K> {
                     }
                     Transport::Stream => {
                         let listener = TurmoilTcp::bind(any).await?;
-                        run_stream::<_, TurmoilTcp>(core, listener, me, ends, clock).await?;
+                        run_stream::<_, TurmoilTcp, K::Framing>(core, listener, me, ends, clock)
+                            .await?;
                     }
                 }
                 Ok(())
