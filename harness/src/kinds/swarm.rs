@@ -44,6 +44,7 @@ impl Kind for Swarm {
     type Node = SwarmNode;
     type View = SwarmView;
     type Durable = SwarmDurable;
+    type Framing = crate::bt::PeerWire;
 
     fn invalid(cfg: &SwarmConfig, nodes: Option<u32>) -> Option<(String, String)> {
         cfg.invalid(nodes)
@@ -81,6 +82,12 @@ impl Kind for Swarm {
                 pieces: p.have().ones().map(|i| i as u32).collect(),
                 download: p.download(),
             })
+    }
+
+    /// A peer process saves after every verified piece, so a SIGKILL loses none of them.
+    fn durable_changes(node: &SwarmNode) -> Option<u64> {
+        let peer = node.peer()?;
+        Some(peer.have().count() as u64 + u64::from(peer.download().is_some()))
     }
 
     fn start(via: Option<Addr>) -> Command {
