@@ -14,6 +14,9 @@ pub const BLOCK_LEN: u32 = 16 * 1024;
 /// Longest piece accepted (16 MiB).
 const MAX_PIECE_LEN: u32 = 16 << 20;
 
+/// A mutation fuzzer for the torrent, tracker and bencode decoders.
+pub mod fuzz;
+
 /// The SHA-1 of a torrent's bencoded `info` dict, which names the torrent in the swarm.
 pub type InfoHash = [u8; 20];
 
