@@ -185,6 +185,10 @@ pub enum Ret {
         sha1: Bytes,
         /// Bytes in total.
         bytes: u64,
+        /// Bytes of verified pieces the node fetched since it (re)started: less than
+        /// `bytes` when it resumed from pieces it kept.
+        #[serde(default)]
+        fetched: u64,
     },
 }
 

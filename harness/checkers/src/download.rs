@@ -273,6 +273,7 @@ mod tests {
             ret: Ret::Download {
                 sha1: hash(sha1),
                 bytes: 1 << 20,
+                fetched: 1 << 20,
             },
         }
     }

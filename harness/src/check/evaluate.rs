@@ -390,6 +390,7 @@ mod tests {
                     ret: Ret::Download {
                         sha1: id(got),
                         bytes: 1024,
+                        fetched: 1024,
                     },
                 },
             ]

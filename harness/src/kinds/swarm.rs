@@ -124,11 +124,13 @@ impl Kind for Swarm {
                 op: Some(req),
                 sha1,
                 bytes,
+                fetched,
             } => Some(Report::Done {
                 req,
                 ret: Ret::Download {
                     sha1: Bytes(sha1.to_vec()),
                     bytes,
+                    fetched,
                 },
             }),
             _ => None,

@@ -105,6 +105,9 @@ pub enum Event {
         sha1: [u8; 20],
         /// Bytes in total.
         bytes: u64,
+        /// Bytes of verified pieces this peer fetched since it started (a resumed peer
+        /// fetches only what it lacked).
+        fetched: u64,
     },
     /// A piece failed its hash; its senders are banned.
     CorruptPiece {

@@ -354,6 +354,30 @@ impl PiecePicker {
         self.peers.get(&peer).map_or(0, |s| s.requested.len())
     }
 
+    /// True if [`PiecePicker::pick`] would find a block to request from `peer` now: a
+    /// piece it has that we lack with a block nobody was asked for (or, in endgame, one
+    /// it could double). Interest beyond this wastes an unchoke slot of the peer.
+    pub fn wants_from(&self, peer: Addr) -> bool {
+        let Some(state) = self.peers.get(&peer) else {
+            return false;
+        };
+        let open = |i: usize| match self.partial.get(&(i as u32)) {
+            None => true,
+            Some(part) => part.slots.iter().any(unrequested),
+        };
+        if state.has.ones().any(|i| !self.have.get(i) && open(i)) {
+            return true;
+        }
+        let double = |s: &Slot| match s {
+            Slot::Pending(set) => !set.contains(&peer) && set.len() < ENDGAME_COPIES,
+            Slot::Got(_) => false,
+        };
+        let doubles = |(&p, part): (&u32, &Partial)| {
+            state.has.get(p as usize) && part.slots.iter().any(double)
+        };
+        self.in_endgame() && self.partial.iter().any(doubles)
+    }
+
     /// True if a peer with bitfield `has` has a piece we lack.
     pub fn interesting(&self, has: &Bitfield) -> bool {
         has.ones().any(|i| i < self.have.len() && !self.have.get(i))

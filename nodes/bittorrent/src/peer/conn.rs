@@ -5,6 +5,11 @@ use crate::bitfield::Bitfield;
 use crate::tracker::PeerId;
 use crate::wire::{Frame, Handshake, Message};
 use node_core::{Addr, Instant};
+use std::time::Duration;
+
+/// Two connections with one peer opened closer together than this are a simultaneous
+/// dial; a connection older than this when its twin arrives is stale.
+const SIMULTANEOUS: Duration = Duration::from_secs(10);
 
 /// What a peer knows about one connection.
 #[derive(Clone, Debug)]
@@ -131,6 +136,9 @@ impl Peer {
     pub(super) fn on_closed(&mut self, now: Instant, peer: Addr) {
         let handshaken = self.conns.get(&peer).is_some_and(|c| c.peer_id.is_some());
         self.drop_conn(peer);
+        if handshaken {
+            self.requests_returned();
+        }
         if let Some(retry) = self.candidates.get_mut(&peer) {
             *retry = now
                 + if handshaken {
@@ -174,9 +182,16 @@ impl Peer {
             .find(|(_, c)| c.peer_id == Some(h.peer_id))
             .map(|(a, _)| *a);
         if let Some(twin) = twin {
-            // Both dialled at once: keep the connection the larger peer id dialled, which
-            // both ends choose alike (closing the newer one on both ends drops both).
-            let keep_new = dialled == (self.id > h.peer_id);
+            // A twin open for longer than a dial takes is one the peer lost unseen (it
+            // restarted, or a cut hid the close): the new connection replaces it. Two
+            // fresh ones are a simultaneous dial: keep the connection the larger peer id
+            // dialled, which both ends choose alike (closing the newer one on both ends
+            // drops both).
+            let stale = self
+                .conns
+                .get(&twin)
+                .is_some_and(|c| now.saturating_duration_since(c.since) > SIMULTANEOUS);
+            let keep_new = stale || dialled == (self.id > h.peer_id);
             if !keep_new {
                 return self.close(from);
             }

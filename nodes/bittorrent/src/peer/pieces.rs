@@ -36,7 +36,7 @@ impl Peer {
         for other in others {
             self.send(other, Frame::Message(Message::Cancel(block)));
         }
-        self.request_more(from);
+        self.update_interest(from);
     }
 
     /// Copy a block into its piece's buffer.
@@ -62,7 +62,7 @@ impl Peer {
         if let Err(error) = self.store.write(piece, &data) {
             self.picker.failed(piece);
             self.events.push_back(Event::StoreFailed { piece, error });
-            return;
+            return self.requests_returned();
         }
         self.picker.verified(piece);
         self.stats.downloaded += data.len() as u64;
@@ -108,6 +108,7 @@ impl Peer {
             self.close(peer);
         }
         self.events.push_back(Event::CorruptPiece { piece, banned });
+        self.requests_returned();
     }
 
     /// Every piece is here: report the whole content's hash, tell the tracker, and drop
@@ -144,6 +145,7 @@ impl Peer {
             op: self.fetching.take(),
             sha1: hasher.finalize().into(),
             bytes: info.total_length(),
+            fetched: self.stats.downloaded,
         });
     }
 

@@ -11,6 +11,8 @@ use crate::wire::{BlockRef, Handshake, Message};
 use node_core::{sim_addr, sim_index};
 use sha1::{Digest, Sha1};
 
+mod quirks;
+
 const PIECE: u32 = 32 * 1024;
 
 fn content(len: usize, seed: u64) -> Vec<u8> {
@@ -344,7 +346,8 @@ fn a_leecher_waits_for_its_download_and_a_seed_answers_one_at_once() {
             Event::Completed {
                 op: Some(9),
                 sha1: want,
-                bytes: data.len() as u64
+                bytes: data.len() as u64,
+                fetched: 0
             }
         ]
     );

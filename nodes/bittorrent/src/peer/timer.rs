@@ -10,7 +10,7 @@ use node_core::{Addr, Instant, Transmit};
 use std::time::Duration;
 
 /// Wait before announcing again when the tracker did not answer or refused.
-const ANNOUNCE_RETRY: Duration = Duration::from_secs(60);
+const ANNOUNCE_RETRY: Duration = Duration::from_secs(15);
 /// The shortest re-announce interval we accept from a tracker.
 const MIN_INTERVAL: Duration = Duration::from_secs(10);
 /// Peers asked of the tracker per announce.
@@ -51,8 +51,7 @@ impl Peer {
             conn.up_window = 0;
         }
         self.fill(now);
-        let peers: Vec<Addr> = self.conns.keys().copied().collect();
-        peers.into_iter().for_each(|peer| self.request_more(peer));
+        self.requests_returned();
     }
 
     /// Count the ticks each connection sent nothing, and send a keep-alive once they add
@@ -79,10 +78,23 @@ impl Peer {
         }
     }
 
-    /// Between rechokes, give each slot that no interested peer uses to a random choked
-    /// interested one, leaving the others as the last rechoke set them (no churn).
+    /// Between rechokes, choke the peers that lost interest (they have nothing to gain) and
+    /// give each slot no interested peer uses to a random choked interested one, leaving the
+    /// others as the last rechoke set them (no churn).
     pub(super) fn fill_slots(&mut self) {
         let interested = |c: &Conn| c.peer_interested && c.peer_id.is_some();
+        let bored: Vec<Addr> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.peer_id.is_some() && !c.peer_interested && !c.am_choking)
+            .map(|(a, _)| *a)
+            .collect();
+        for peer in bored {
+            if let Some(conn) = self.conns.get_mut(&peer) {
+                conn.am_choking = true;
+            }
+            self.send(peer, Frame::Message(Message::Choke));
+        }
         let busy = self
             .conns
             .values()

@@ -384,3 +384,30 @@ fn a_piece_dropped_by_a_choking_peer_is_finished_before_a_new_one() {
     assert_ne!(b[3].piece, piece);
     assert_eq!(p.received(peer(2), block(piece, 1)), Received::Stored);
 }
+
+#[test]
+fn a_peer_whose_pieces_are_all_requested_elsewhere_is_not_wanted_until_they_return() {
+    // Interest in such a peer held one of its unchoke slots while we asked it for nothing.
+    let mut p = picker(6, 4, &[1, 2, 3, 4], Strategy::RarestFirst);
+    let mut rng = Rng::seed(2);
+    let (only0, both, fetching) = (peer(1), peer(2), peer(3));
+    p.add_peer(only0, &bits(6, [0]));
+    p.add_peer(both, &bits(6, [0, 5]));
+    p.add_peer(fetching, &bits(6, [0]));
+    assert!(p.wants_from(only0) && p.wants_from(both));
+    assert_eq!(p.pick(fetching, 4, &mut rng).len(), 4);
+    assert!(!p.wants_from(only0), "piece 0 is all asked of another");
+    assert!(p.pick(only0, 4, &mut rng).is_empty());
+    assert!(p.wants_from(both), "piece 5 is still open");
+    p.choked_by(fetching);
+    assert!(p.wants_from(only0), "the requests came back to the pool");
+    // In endgame a block asked of fewer than two peers may be doubled, once.
+    let mut e = picker(1, 2, &[], Strategy::RarestFirst);
+    for x in [only0, both, fetching] {
+        e.add_peer(x, &Bitfield::full(1));
+    }
+    assert_eq!(e.pick(only0, 5, &mut rng).len(), 2);
+    assert!(e.wants_from(both));
+    assert_eq!(e.pick(both, 5, &mut rng).len(), 2);
+    assert!(!e.wants_from(fetching) && e.pick(fetching, 5, &mut rng).is_empty());
+}
