@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the third-party DHT (BEP 5) clients used by the interop tests. Idempotent; run as root.
+# Installs the third-party BitTorrent clients used by the interop tests (DHT and swarm).
+# Idempotent; run as root.
 # - Debian: aria2 (aria2c), transmission-cli + transmission-daemon (transmission-remote)
 # - PyPI:   libtorrent==2.1.1 for the python3 on PATH (checks `import libtorrent`)
-# - npm:    bittorrent-dht@11 into tests/interop/node_modules (--ignore-scripts)
+# - npm:    bittorrent-dht@11 and bittorrent-tracker@11 into tests/interop/node_modules
+#           (--ignore-scripts: the tracker's optional WebRTC client would fetch a native binary;
+#           tests/interop/tracker.mjs runs its HTTP server only)
 # Steps whose tool already works are skipped. Fails (non-zero, message on stderr) if anything
 # cannot be installed. No arguments.
 set -euo pipefail
@@ -49,7 +52,7 @@ fi
 lt_ok || die "python3 -c 'import libtorrent' fails after install"
 
 # --- npm bittorrent-dht --------------------------------------------------------------------
-dht_ok() { (cd "$INTEROP" && node -e 'import("bittorrent-dht").then(()=>process.exit(0),()=>process.exit(1))') >/dev/null 2>&1; }
+dht_ok() { (cd "$INTEROP" && node -e 'Promise.all([import("bittorrent-dht"),import("bittorrent-tracker/server")]).then(()=>process.exit(0),()=>process.exit(1))') >/dev/null 2>&1; }
 if ! dht_ok; then
   if [ -f "$INTEROP/package-lock.json" ]; then
     say "npm ci (bittorrent-dht pinned by $INTEROP/package-lock.json) into $INTEROP/node_modules"
@@ -62,6 +65,6 @@ if ! dht_ok; then
       || die "npm install bittorrent-dht@11 failed"
   fi
 fi
-dht_ok || die "node cannot import bittorrent-dht from $INTEROP after install"
+dht_ok || die "node cannot import bittorrent-dht or bittorrent-tracker from $INTEROP after install"
 
-say "ok: aria2c $(aria2c --version | head -1 | awk '{print $3}'), transmission-daemon $(transmission-daemon --version 2>&1 | head -1 | awk '{print $2}'), libtorrent $(python3 -c 'import libtorrent; print(libtorrent.__version__)'), bittorrent-dht $(node -p 'require("./'"$INTEROP"'/node_modules/bittorrent-dht/package.json").version')"
+say "ok: aria2c $(aria2c --version | head -1 | awk '{print $3}'), transmission-daemon $(transmission-daemon --version 2>&1 | head -1 | awk '{print $2}'), libtorrent $(python3 -c 'import libtorrent; print(libtorrent.__version__)'), bittorrent-dht $(node -p 'require("./'"$INTEROP"'/node_modules/bittorrent-dht/package.json").version'), bittorrent-tracker $(node -p 'require("./'"$INTEROP"'/node_modules/bittorrent-tracker/package.json").version')"

@@ -85,6 +85,12 @@ pub enum Cmd {
     },
     /// Run one real node on tokio sockets, controlled by JSON lines on stdin.
     Node(crate::node_cmd::NodeArgs),
+    /// BitTorrent on real files and sockets: make a torrent, track, seed or leech.
+    Bt {
+        /// What to do.
+        #[command(subcommand)]
+        what: crate::bt::cli::BtCmd,
+    },
 }
 
 /// `harness netns …`.
@@ -160,6 +166,7 @@ fn dispatch() -> i32 {
         Cmd::Experiment { which } => crate::experiment::main(&which),
         Cmd::Node(args) => crate::node_cmd::main(args),
         Cmd::Netns { what } => netns_cmd(what),
+        Cmd::Bt { what } => crate::bt::cli::main(what),
     }
 }
 

@@ -218,7 +218,12 @@ impl NodeProc {
         }
     }
 
-    /// The process id.
+    /// Its exit code once it has exited by itself (`Some(None)`: killed by a signal).
+    pub fn try_exit(&mut self) -> Option<Option<i32>> {
+        self.child.try_wait().ok().flatten().map(|s| s.code())
+    }
+
+    /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

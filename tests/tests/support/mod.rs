@@ -9,4 +9,5 @@ pub mod loopback;
 pub mod netpair;
 pub mod process;
 pub mod replay;
+pub mod swarm;
 pub mod verdicts;
