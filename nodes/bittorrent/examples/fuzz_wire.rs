@@ -8,23 +8,6 @@
 use bittorrent::wire::fuzz;
 use std::process::ExitCode;
 
-/// The `i`th command-line argument as a number, `default` when absent, `None` when malformed.
-fn arg(i: usize, default: u64) -> Option<u64> {
-    match std::env::args().nth(i) {
-        None => Some(default),
-        Some(a) => a.replace('_', "").parse().ok(),
-    }
-}
-
 fn main() -> ExitCode {
-    let (Some(n), Some(seed)) = (arg(1, 10_000_000), arg(2, 1)) else {
-        eprintln!("usage: fuzz_wire [N] [seed]");
-        return ExitCode::FAILURE;
-    };
-    let tally = fuzz::run(n, seed);
-    println!(
-        "{} inputs, {} decoded ok, {} rejected",
-        tally.inputs, tally.decoded, tally.rejected
-    );
-    ExitCode::SUCCESS
+    node_core::mutate::fuzz_main("fuzz_wire", fuzz::run)
 }

@@ -78,3 +78,22 @@ pub fn mutate(
         _ => tweak_length(rng, out),
     }
 }
+
+/// The main of a fuzz example: run `run(n, seed)` with `[N] [seed]` from the command line
+/// (default 10,000,000 inputs, seed 1; `_` separators allowed) and print its tally.
+pub fn fuzz_main(name: &str, run: impl FnOnce(u64, u64) -> Tally) -> std::process::ExitCode {
+    let arg = |i: usize, default: u64| match std::env::args().nth(i) {
+        None => Some(default),
+        Some(a) => a.replace('_', "").parse().ok(),
+    };
+    let (Some(n), Some(seed)) = (arg(1, 10_000_000), arg(2, 1)) else {
+        eprintln!("usage: {name} [N] [seed]");
+        return std::process::ExitCode::FAILURE;
+    };
+    let tally = run(n, seed);
+    println!(
+        "{} inputs, {} decoded ok, {} rejected",
+        tally.inputs, tally.decoded, tally.rejected
+    );
+    std::process::ExitCode::SUCCESS
+}
