@@ -1,6 +1,6 @@
 //! A small deterministic network of connections for tests: dialling on first send, an
 //! accepting side that sees an ephemeral address, ordered delivery behind a per-node
-//! upload rate, closes that follow the data, and crashes.
+//! upload rate, closes that follow the data, crashes, and a cut in two sides.
 
 use crate::node::SwarmNode;
 use crate::peer::Event;
@@ -49,6 +49,8 @@ pub struct Net {
     ends: BTreeMap<(Addr, Addr), u64>,
     uplink_free: BTreeMap<Addr, Instant>,
     next_port: u16,
+    /// While cut: the nodes on one side.
+    side: Option<BTreeSet<Addr>>,
 }
 
 impl Net {
@@ -67,6 +69,7 @@ impl Net {
             ends: BTreeMap::new(),
             uplink_free: BTreeMap::new(),
             next_port: 40_000,
+            side: None,
         }
     }
 
@@ -106,6 +109,35 @@ impl Net {
         }
     }
 
+    /// Cut `side` off from the other nodes: connections across close at both ends one
+    /// latency later, and dials across fail, until [`Net::heal`].
+    pub fn cut(&mut self, side: BTreeSet<Addr>) {
+        self.side = Some(side);
+        let across: Vec<(u64, Link)> = self
+            .links
+            .iter()
+            .filter(|(_, l)| self.across(l.a, l.b))
+            .map(|(id, l)| (*id, *l))
+            .collect();
+        for (id, l) in across {
+            for to in [l.a, l.b] {
+                self.at(self.now + self.latency, Item::Close { conn: id, to });
+            }
+        }
+    }
+
+    /// End the cut.
+    pub fn heal(&mut self) {
+        self.side = None;
+    }
+
+    /// Whether the cut separates `x` and `y`.
+    fn across(&self, x: Addr, y: Addr) -> bool {
+        self.side
+            .as_ref()
+            .is_some_and(|s| s.contains(&x) != s.contains(&y))
+    }
+
     /// Run until `until`.
     pub fn run_until(&mut self, until: Instant) {
         while let Some(entry) = self.queue.first_entry() {
@@ -136,7 +168,10 @@ impl Net {
                 let Some(l) = self.links.get(&id).copied() else {
                     return;
                 };
-                if self.down.contains(&l.b) || !self.nodes.contains_key(&l.b) {
+                if self.down.contains(&l.b)
+                    || !self.nodes.contains_key(&l.b)
+                    || self.across(l.a, l.b)
+                {
                     return self.at(now + self.latency, Item::Close { conn: id, to: l.a });
                 }
                 self.connection(l.a, l.b, Connection::Opened);
@@ -147,7 +182,10 @@ impl Net {
                     return;
                 };
                 let from = Net::key_at(&l, to);
-                if self.down.contains(&to) || !self.ends.contains_key(&(to, from)) {
+                if self.down.contains(&to)
+                    || !self.ends.contains_key(&(to, from))
+                    || self.across(l.a, l.b)
+                {
                     return;
                 }
                 if let Some(n) = self.nodes.get_mut(&to) {

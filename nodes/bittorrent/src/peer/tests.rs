@@ -11,6 +11,7 @@ use crate::wire::{BlockRef, Handshake, Message};
 use node_core::{sim_addr, sim_index};
 use sha1::{Digest, Sha1};
 
+mod partition;
 mod quirks;
 
 const PIECE: u32 = 32 * 1024;
