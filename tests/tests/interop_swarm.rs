@@ -3,7 +3,7 @@
 //! SHA-1: our seeder serves aria2 and libtorrent leechers through our tracker; aria2,
 //! libtorrent and transmission seeders serve our leecher; our seeder and leecher work through
 //! npm bittorrent-tracker; and, in network namespaces (root), our seeder and tracker serve a
-//! transmission leecher. Each test prints the transfer's time. A missing client fails the
+//! transmission leecher; our tracker answers a scrape. Each test prints the transfer's time. A missing client fails the
 //! test (`ci/interop-setup.sh` installs them).
 
 // Real third-party processes run on the wall clock.
@@ -231,6 +231,34 @@ fn our_seeder_and_tracker_serve_a_transmission_leecher_in_namespaces() {
         "our seeder -> transmission (namespaces): 20 MiB in {:.2} s (its whole run)",
         leech.started.elapsed().as_secs_f64()
     );
+}
+
+#[test]
+fn our_tracker_answers_a_scrape_over_http_counting_the_seed_that_announced() {
+    let c = Content::new();
+    let (_tracker, port) = our_tracker();
+    let t = c.torrent(port);
+    let _seed = our_seed(&t, &c.dir("seed"));
+    let bytes = std::fs::read(&t).expect("the torrent");
+    let meta = bittorrent::metainfo::Metainfo::decode(&bytes).expect("our torrent decodes");
+    let query = bittorrent::tracker::scrape_query(&[meta.info_hash]);
+    let url = format!("http://127.0.0.1:{port}/scrape?{query}");
+    let fetch = "import sys, urllib.request; \
+                 sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())";
+    let out = std::process::Command::new("python3")
+        .args(["-c", fetch, &url])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = bittorrent::tracker::decode_scrape(&out.stdout).expect("a scrape reply");
+    let entry = files
+        .get(&meta.info_hash)
+        .expect("our swarm is in the reply");
+    assert_eq!((entry.complete, entry.incomplete), (1, 0), "{entry:?}");
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! The HTTP tracker protocol on real connections, through hyper: a peer's announce as a
-//! GET (one request per connection), and the tracker answering one.
+//! GET (one request per connection), and the tracker answering an announce or a scrape
+//! (BEP 48).
 
 use super::wire::MALFORMED;
 use bittorrent::msg::Msg;
-use bittorrent::tracker::{AnnounceRequest, AnnounceResponse};
+use bittorrent::tracker::{encode_scrape, parse_scrape_query, AnnounceRequest, AnnounceResponse};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
@@ -22,6 +23,9 @@ use tokio::sync::Mutex;
 
 /// The path trackers announce on.
 pub const ANNOUNCE_PATH: &str = "/announce";
+
+/// The path trackers answer scrapes on.
+pub const SCRAPE_PATH: &str = "/scrape";
 
 /// How long an announce may take, from the request to the last byte of the reply.
 const ANNOUNCE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -69,8 +73,9 @@ pub(super) async fn announce<S: AsyncRead + AsyncWrite + Unpin + 'static>(
     Ok(())
 }
 
-/// Serve one HTTP connection to the tracker: each announce goes to the core through
-/// `inbox`, and its reply comes back on `out`; the connection closes after one exchange.
+/// Serve one HTTP connection to the tracker: each announce or scrape goes to the core
+/// through `inbox`, and its reply comes back on `out`; the connection closes after one
+/// exchange.
 pub(super) async fn serve<S: AsyncRead + AsyncWrite + Unpin + 'static>(
     stream: S,
     out: UnboundedReceiver<Vec<u8>>,
@@ -86,23 +91,26 @@ pub(super) async fn serve<S: AsyncRead + AsyncWrite + Unpin + 'static>(
         .map_err(to_io)
 }
 
-/// One request: an announce handed to the core and its reply, or an error status.
+/// One request: an announce or a scrape handed to the core and its reply, or an error
+/// status.
 async fn answer(
     req: Request<Incoming>,
     out: Rc<Mutex<UnboundedReceiver<Vec<u8>>>>,
     inbox: Rc<Inbox>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    if req.uri().path() != ANNOUNCE_PATH {
-        return Ok(reply(StatusCode::NOT_FOUND, failure("not found")));
-    }
-    let parsed = AnnounceRequest::from_query(req.uri().query().unwrap_or_default());
+    let query = req.uri().query().unwrap_or_default();
+    let parsed = match req.uri().path() {
+        ANNOUNCE_PATH => AnnounceRequest::from_query(query).ok().map(Msg::Announce),
+        SCRAPE_PATH => parse_scrape_query(query).ok().map(Msg::Scrape),
+        _ => return Ok(reply(StatusCode::NOT_FOUND, failure("not found"))),
+    };
     let msg = match parsed {
-        Ok(announce) => {
+        Some(m) => {
             let mut msg = Vec::new();
-            Msg::Announce(announce).encode(&mut msg);
+            m.encode(&mut msg);
             msg
         }
-        Err(_) => MALFORMED.to_vec(),
+        None => MALFORMED.to_vec(),
     };
     if !inbox.deliver(msg) {
         return Ok(reply(StatusCode::SERVICE_UNAVAILABLE, failure("stopping")));
@@ -110,7 +118,8 @@ async fn answer(
     let answered = out.lock().await.recv().await;
     Ok(match answered.as_deref().map(Msg::decode) {
         Some(Ok(Msg::AnnounceReply(r))) => reply(StatusCode::OK, r.encode(true)),
-        _ => reply(StatusCode::BAD_REQUEST, failure("malformed announce")),
+        Some(Ok(Msg::ScrapeReply(files))) => reply(StatusCode::OK, encode_scrape(&files)),
+        _ => reply(StatusCode::BAD_REQUEST, failure("malformed request")),
     })
 }
 

@@ -311,7 +311,7 @@ impl Node for Peer {
             Msg::AnnounceReply(reply) if Some(from) == self.tracker => {
                 self.on_announce_reply(now, reply)
             }
-            Msg::AnnounceReply(_) | Msg::Announce(_) => {}
+            Msg::AnnounceReply(_) | Msg::Announce(_) | Msg::Scrape(_) | Msg::ScrapeReply(_) => {}
         }
     }
 

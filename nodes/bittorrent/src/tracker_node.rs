@@ -59,13 +59,19 @@ impl Node for TrackerNode {
     type Event = Event;
 
     fn handle_message(&mut self, now: Instant, from: Addr, msg: Msg) {
-        if let (true, Msg::Announce(req)) = (self.running, msg) {
-            let reply = self.tracker.announce(now, from.ip(), &req, &mut self.rng);
-            self.announces += 1;
-            self.out.push_back(Transmit {
-                to: from,
-                msg: Msg::AnnounceReply(reply),
-            });
+        let reply = match (self.running, msg) {
+            (true, Msg::Announce(req)) => {
+                self.announces += 1;
+                let reply = self.tracker.announce(now, from.ip(), &req, &mut self.rng);
+                Some(Msg::AnnounceReply(reply))
+            }
+            (true, Msg::Scrape(hashes)) => {
+                Some(Msg::ScrapeReply(self.tracker.scrape(now, &hashes)))
+            }
+            _ => None,
+        };
+        if let Some(msg) = reply {
+            self.out.push_back(Transmit { to: from, msg });
         }
         self.closing.push_back(from);
     }
@@ -107,5 +113,56 @@ impl Node for TrackerNode {
 
     fn poll_disconnect(&mut self) -> Option<Addr> {
         self.closing.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracker::{AnnounceRequest, ScrapeEntry};
+    use node_core::{sim_addr, Wire};
+
+    #[test]
+    fn a_scrape_counts_the_seed_that_announced_and_its_reply_survives_the_wire() {
+        let mut t = TrackerNode::new(Duration::from_secs(30), Rng::seed(1));
+        let start = Command::Start {
+            tracker: None,
+            peers: vec![],
+        };
+        t.handle_command(Instant::ZERO, start);
+        let seed = AnnounceRequest {
+            info_hash: [7; 20],
+            peer_id: [1; 20],
+            port: 7000,
+            uploaded: 0,
+            downloaded: 0,
+            left: 0,
+            event: Some(crate::tracker::Event::Started),
+            compact: true,
+            numwant: None,
+            ip: None,
+        };
+        t.handle_message(Instant::ZERO, sim_addr(1), Msg::Announce(seed));
+        t.handle_message(Instant::ZERO, sim_addr(2), Msg::Scrape(vec![[7; 20]]));
+        let out: Vec<Transmit<Msg>> = std::iter::from_fn(|| t.poll_transmit()).collect();
+        let want = ScrapeEntry {
+            complete: 1,
+            downloaded: 0,
+            incomplete: 0,
+        };
+        let Some(Transmit {
+            to,
+            msg: Msg::ScrapeReply(files),
+        }) = out.get(1)
+        else {
+            panic!("a scrape reply second: {out:?}");
+        };
+        assert_eq!((*to, files.get(&[7; 20])), (sim_addr(2), Some(&want)));
+        let mut bytes = Vec::new();
+        out[1].msg.encode(&mut bytes);
+        assert_eq!(Msg::decode(&bytes).as_ref(), Ok(&out[1].msg));
+        let mut ask = Vec::new();
+        Msg::Scrape(vec![[7; 20], [8; 20]]).encode(&mut ask);
+        assert_eq!(Msg::decode(&ask), Ok(Msg::Scrape(vec![[7; 20], [8; 20]])));
     }
 }
