@@ -253,7 +253,8 @@ fn check_cmd(dir: &Path) -> i32 {
         );
         return Exit::Usage.code();
     }
-    let verdicts = evaluate(&s.checks, &records, s.duration.as_us());
+    let capacity = run::capacity(&s);
+    let verdicts = evaluate(&s.checks, &records, s.duration.as_us(), capacity.as_ref());
     let code = exit_code(&verdicts);
     if let Err(e) = output::rewrite_summary(dir, &s, &records, &verdicts, code) {
         eprintln!("{e}");

@@ -207,6 +207,13 @@ pub trait Kind: 'static {
     /// Malformed messages the node dropped.
     fn malformed_dropped(node: &Self::Node) -> u64;
 
+    /// A swarm's configured bandwidth, for the `download_bound` check (`None`: the kind
+    /// has none, or the config models none).
+    fn capacity(cfg: &Self::Config) -> Option<checkers::download_bound::Capacity> {
+        let _ = cfg;
+        None
+    }
+
     /// A counter of changes to the node's durable state, for a kind whose acknowledgements
     /// promise durability: a node process then saves the state after every change, before
     /// anything the node sends leaves. `None` (the default): saved periodically instead.

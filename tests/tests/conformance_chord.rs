@@ -79,7 +79,7 @@ fn verdicts(s: &Scenario, world: &str) -> Vec<(String, bool)> {
         }
         _ => s.cluster.config.visit(Loopback(s)),
     };
-    let mut v: Vec<(String, bool)> = evaluate(&s.checks, &records, s.duration.as_us())
+    let mut v: Vec<(String, bool)> = evaluate(&s.checks, &records, s.duration.as_us(), None)
         .into_iter()
         .map(|v| (v.check, v.passed))
         .collect();

@@ -27,6 +27,7 @@ mod bytes;
 pub mod call;
 pub mod converge;
 pub mod download;
+pub mod download_bound;
 pub mod history;
 mod kv;
 pub mod latency;

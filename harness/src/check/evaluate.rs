@@ -4,13 +4,20 @@ use crate::run::timeline::PROBE_EVERY;
 use crate::scenario::{Check, Dur};
 use checkers::availability::{availability, verdict as availability_verdict};
 use checkers::converge::convergence;
+use checkers::download_bound::{self, Capacity};
 use checkers::lookup::{lookup_stats, lookup_stats_from, LookupStats};
 use checkers::{
     download, latency, peers, sets, siblings, staleness, writes, Property, Record, Verdict,
 };
 
-/// Judge `records` of a run that ended at `end_us` against every check in `checks`.
-pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdict> {
+/// Judge `records` of a run that ended at `end_us` against every check in `checks`;
+/// `capacity` is a swarm's configured bandwidth (for `download_bound`).
+pub fn evaluate(
+    checks: &[Check],
+    records: &[Record],
+    end_us: u64,
+    capacity: Option<&Capacity>,
+) -> Vec<Verdict> {
     let stats = lookup_stats(records);
     checks
         .iter()
@@ -35,6 +42,9 @@ pub fn evaluate(checks: &[Check], records: &[Record], end_us: u64) -> Vec<Verdic
             Check::Siblings { max } => siblings::verdict(&siblings::siblings(records), max.get()),
             Check::PeersFound { min } => peers::verdict(&peers::peers_found(records), min.get()),
             Check::Downloads { min } => download::verdict(&download::downloads(records), min.get()),
+            Check::DownloadBound { max_ratio } => {
+                download_bound::verdict(records, capacity, *max_ratio)
+            }
             Check::LookupLatency {
                 max_median,
                 max_p99,
@@ -218,7 +228,7 @@ mod tests {
             check(Dur::parse("2s")),
             Check::PathLength { max_mean_hops: 2.0 },
         ];
-        let v = evaluate(&checks, &h, 10_000_000);
+        let v = evaluate(&checks, &h, 10_000_000, None);
         assert!(!v[0].passed, "{v:?}");
         assert!(
             v[0].detail.starts_with("1 of 2 lookups correct"),
@@ -248,12 +258,12 @@ mod tests {
             },
         ];
         let h = vec![invoke(1_000_000, 1), answer(1_100_000, 1, "50")];
-        let v = evaluate(&checks, &h[..0], 10_000_000);
+        let v = evaluate(&checks, &h[..0], 10_000_000, None);
         assert!(
             v[0].inconclusive && v[0].detail.starts_with("nothing to judge: no lookups"),
             "{v:?}"
         );
-        let v = evaluate(&checks, &h, 10_000_000);
+        let v = evaluate(&checks, &h, 10_000_000, None);
         assert!(!v[1].passed && v[1].inconclusive, "{v:?}");
         assert!(v[1].detail.contains("invoked at or after"), "{v:?}");
     }
@@ -275,7 +285,7 @@ mod tests {
             },
             invoke(1, 1),
         ];
-        let v = evaluate(&[check], &h, 10_000_000);
+        let v = evaluate(&[check], &h, 10_000_000, None);
         assert_eq!(
             (v[0].passed, v[0].kind),
             (false, Property::Liveness),
@@ -306,7 +316,7 @@ mod tests {
         let check = [Check::Converge {
             within: Dur::parse("30s").expect("30s"),
         }];
-        let v = evaluate(&check, &h, 120_000_000);
+        let v = evaluate(&check, &h, 120_000_000, None);
         assert!(v[0].inconclusive, "{v:?}");
         assert!(
             v[0].detail
@@ -314,7 +324,7 @@ mod tests {
             "{v:?}"
         );
         assert!(v[0].detail.contains("consistent did not hold"), "{v:?}");
-        let v = evaluate(&check, &h, 200_000_000);
+        let v = evaluate(&check, &h, 200_000_000, None);
         assert!(!v[0].passed && !v[0].inconclusive, "{v:?}");
     }
 
@@ -357,13 +367,13 @@ mod tests {
         let check = [Check::PeersFound {
             min: Probability::ONE,
         }];
-        let v = evaluate(&check, &announce_then_get_peers(true), 10);
+        let v = evaluate(&check, &announce_then_get_peers(true), 10, None);
         assert!(v[0].passed && v[0].check == "peers_found", "{v:?}");
         assert_eq!(v[0].kind, Property::Correctness);
-        let v = evaluate(&check, &announce_then_get_peers(false), 10);
+        let v = evaluate(&check, &announce_then_get_peers(false), 10, None);
         assert!(!v[0].passed && !v[0].inconclusive, "{v:?}");
         assert!(v[0].detail.contains("missed 10.0.0.1:6881"), "{v:?}");
-        let v = evaluate(&check, &announce_then_get_peers(true)[2..], 10);
+        let v = evaluate(&check, &announce_then_get_peers(true)[2..], 10, None);
         assert!(
             v[0].inconclusive,
             "a get_peers with no announce before it: {v:?}"
@@ -398,22 +408,22 @@ mod tests {
         let check = |min: f64| Check::Downloads {
             min: Probability::new(min).expect("probability"),
         };
-        let v = evaluate(&[check(1.0)], &download(1, "aa"), 10);
+        let v = evaluate(&[check(1.0)], &download(1, "aa"), 10, None);
         assert!(v[0].passed && v[0].check == "downloads", "{v:?}");
         assert_eq!(v[0].kind, Property::Correctness);
         assert!(v[0].detail.contains("p50 3.20s"), "{v:?}");
         let mut h = download(1, "aa").to_vec();
         h.extend(download(2, "bb"));
-        let v = evaluate(&[check(0.0)], &h, 10);
+        let v = evaluate(&[check(0.0)], &h, 10, None);
         assert!(!v[0].passed && !v[0].inconclusive, "a wrong SHA-1: {v:?}");
         assert!(
             v[0].detail
                 .contains("op 2 on node 1: SHA-1 bb, expected aa"),
             "{v:?}"
         );
-        let v = evaluate(&[check(1.0)], &download(1, "aa")[..1], 10);
+        let v = evaluate(&[check(1.0)], &download(1, "aa")[..1], 10, None);
         assert!(!v[0].passed && !v[0].inconclusive, "unfinished: {v:?}");
-        let v = evaluate(&[check(1.0)], &[], 10);
+        let v = evaluate(&[check(1.0)], &[], 10, None);
         assert!(v[0].inconclusive, "no download: {v:?}");
     }
 
@@ -433,7 +443,7 @@ mod tests {
                 max_p99: None,
             },
         ];
-        let v = evaluate(&checks, &h, 10_000_000);
+        let v = evaluate(&checks, &h, 10_000_000, None);
         assert!(v[0].passed && v[0].kind == Property::Liveness, "{v:?}");
         assert!(
             v[0].detail.contains("median 100.0ms within 100.0ms"),
@@ -445,7 +455,7 @@ mod tests {
             "{v:?}"
         );
         assert!(v[3].passed, "{v:?}");
-        let v = evaluate(&checks, &h[..1], 10_000_000);
+        let v = evaluate(&checks, &h[..1], 10_000_000, None);
         assert!(v.iter().all(|v| v.inconclusive), "nothing completed: {v:?}");
     }
 }

@@ -37,7 +37,7 @@ impl Kind for Swarm {
     const NAME: &'static str = "swarm";
     const TRANSPORT: Transport = Transport::Stream;
     const OPS: &'static [&'static str] = &["download"];
-    const CHECKS: &'static [&'static str] = &["downloads", "converge"];
+    const CHECKS: &'static [&'static str] = &["downloads", "download_bound", "converge"];
     const BOOTSTRAP: Option<u32> = Some(0);
 
     type Config = SwarmConfig;
@@ -82,6 +82,18 @@ impl Kind for Swarm {
                 pieces: p.have().ones().map(|i| i as u32).collect(),
                 download: p.download(),
             })
+    }
+
+    /// The seeds' and leechers' configured upload, when set (the sim models it).
+    fn capacity(cfg: &SwarmConfig) -> Option<checkers::download_bound::Capacity> {
+        let up = cfg.upload?.bytes_per_s as f64;
+        let seed_up = cfg.seed_upload.map_or(up, |b| b.bytes_per_s as f64);
+        Some(checkers::download_bound::Capacity {
+            file_bytes: cfg.file_size.0 as f64,
+            seed_up: seed_up * f64::from(cfg.seeds),
+            leecher_up: up,
+            down: cfg.download.map(|b| b.bytes_per_s as f64),
+        })
     }
 
     /// A peer process saves after every verified piece, so a SIGKILL loses none of them.

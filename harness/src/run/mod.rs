@@ -95,12 +95,24 @@ pub fn validate(s: &Scenario, world: World) -> Result<(), RunError> {
     s.cluster.config.visit(Validate { s, world })
 }
 
+/// A swarm scenario's configured bandwidth, for `download_bound`.
+pub fn capacity(s: &Scenario) -> Option<checkers::download_bound::Capacity> {
+    struct Of;
+    impl Visit for Of {
+        type Out = Option<checkers::download_bound::Capacity>;
+        fn visit<K: Registered>(self, cfg: &K::Config) -> Self::Out {
+            K::capacity(cfg)
+        }
+    }
+    s.cluster.config.visit(Of)
+}
+
 /// Execute and check `s` with `seed` in `world`.
 pub fn run(s: &Scenario, world: World, seed: u64) -> Result<Outcome, RunError> {
     validate(s, world)?;
     let execution = s.cluster.config.visit(Execute { s, world, seed })?;
     let end = execution.interrupted.map_or(s.duration.as_us(), |(_, t)| t);
-    let verdicts = evaluate(&s.checks, &execution.records, end);
+    let verdicts = evaluate(&s.checks, &execution.records, end, capacity(s).as_ref());
     let exit_code = exit_code(&verdicts);
     Ok(Outcome {
         execution,

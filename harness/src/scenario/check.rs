@@ -64,6 +64,14 @@ pub enum Check {
         #[serde(default = "Probability::one")]
         min: Probability,
     },
+    /// A swarm's makespan (first download started to last one done) against the Kumar–Ross
+    /// lower bound of its configured bandwidths: never below it, and at most `max_ratio`
+    /// times it when given.
+    DownloadBound {
+        /// Largest acceptable makespan over the bound (default: reported, not judged).
+        #[serde(default)]
+        max_ratio: Option<f64>,
+    },
     /// Completed lookups are fast enough: their median and 99th-percentile latency (invoke to
     /// `ok`) within bounds. With no bound it reports, and passes when a lookup completed.
     LookupLatency {
@@ -99,6 +107,7 @@ impl Check {
             Check::PeersFound { .. } => "peers_found",
             Check::LookupLatency { .. } => "lookup_latency",
             Check::Downloads { .. } => "downloads",
+            Check::DownloadBound { .. } => "download_bound",
         }
     }
 }

@@ -56,14 +56,6 @@ pub struct Case {
     pub crash_after: f64,
 }
 
-/// The Kumar–Ross lower bound on the time to give a file of `file` bytes to `n` leechers:
-/// max(F/u_s, F/d_min, N·F/(u_s + Σu_i)), in seconds; `down_min` `None` is unlimited.
-pub fn kumar_ross(file: f64, seed_up: f64, down_min: Option<f64>, n: u32, leechers_up: f64) -> f64 {
-    let download = down_min.map_or(0.0, |d| file / d);
-    let aggregate = f64::from(n) * file / (seed_up + leechers_up);
-    (file / seed_up).max(download).max(aggregate)
-}
-
 impl Case {
     /// The experiment's setup for `part` with `leechers`: 4 MiB in 64 KiB pieces, 1 MiB/s up.
     pub fn new(part: Part, leechers: u32, strategy: Pick) -> Case {
@@ -93,7 +85,7 @@ impl Case {
         let up = self.upload_bps as f64;
         let down = self.download_bps.map(|d| d as f64);
         let n = self.leechers;
-        kumar_ross(self.file_bytes as f64, up, down, n, f64::from(n) * up)
+        checkers::download_bound::kumar_ross(self.file_bytes as f64, up, down, n, f64::from(n) * up)
     }
 
     /// When the downloads start, ms: a second after the last node started (one every

@@ -1,8 +1,9 @@
 //! The swarm experiment's bound on known numbers, and a tiny run against it.
 
-use super::cell::{kumar_ross, measure, Case, Part};
+use super::cell::{measure, Case, Part};
 use super::row::Row;
 use crate::kinds::swarm::Pick;
+use checkers::download_bound::kumar_ross;
 
 const MIB: f64 = 1_048_576.0;
 
