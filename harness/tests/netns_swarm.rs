@@ -3,19 +3,12 @@
 //! directory (needs root, as CI runs).
 
 use checkers::{Call, Record, Ret};
-use std::path::Path;
-use std::process::{Command, Output};
+mod netns_support;
+
+use netns_support::{run, scenario};
 
 const FILE_BYTES: u64 = 8 << 20;
 const KILLED: u32 = 9;
-
-fn run(file: &str, out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["run", file, "--world", "netns", "--out"])
-        .arg(out)
-        .output()
-        .expect("harness runs")
-}
 
 #[test]
 fn a_sigkilled_leecher_resumes_from_its_data_dir_and_every_leecher_completes_after_the_heal() {
@@ -23,11 +16,7 @@ fn a_sigkilled_leecher_resumes_from_its_data_dir_and_every_leecher_completes_aft
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = format!(
-        "{}/../scenarios/swarm-netns-partition.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = run(&file, dir.path());
+    let out = run(&scenario("swarm-netns-partition.yaml"), dir.path());
     assert_eq!(
         out.status.code(),
         Some(0),

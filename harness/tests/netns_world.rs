@@ -8,17 +8,9 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn scenario(name: &str) -> String {
-    format!("{}/../scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+mod netns_support;
 
-fn run(file: &str, out: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["run", file, "--world", "netns", "--out"])
-        .arg(out)
-        .output()
-        .expect("harness runs")
-}
+use netns_support::{run, scenario};
 
 fn history(dir: &Path) -> Vec<Record> {
     checkers::history::read(&dir.join("history.jsonl")).expect("history written and parsed")
