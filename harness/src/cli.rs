@@ -89,7 +89,7 @@ pub enum Cmd {
     Bt {
         /// What to do.
         #[command(subcommand)]
-        what: crate::bt::cli::BtCmd,
+        what: crate::kinds::swarm::bt::cli::BtCmd,
     },
 }
 
@@ -166,7 +166,7 @@ fn dispatch() -> i32 {
         Cmd::Experiment { which } => crate::experiment::main(&which),
         Cmd::Node(args) => crate::node_cmd::main(args),
         Cmd::Netns { what } => netns_cmd(what),
-        Cmd::Bt { what } => crate::bt::cli::main(what),
+        Cmd::Bt { what } => crate::kinds::swarm::bt::cli::main(what),
     }
 }
 

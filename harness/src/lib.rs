@@ -1,6 +1,5 @@
 //! The cluster-testing harness: scenarios in, verdicts out.
 //!
-//! - [`bt`]: real BitTorrent: content on disk ([`bt::disk::DiskStore`]).
 //! - [`scenario`]: the YAML scenario files users write (`SCENARIO.md`), loaded into typed
 //!   values with `FILE:LINE:COLUMN` errors, and written back for replay.
 //! - [`run`]: executes a scenario in a world and records its history.
@@ -13,7 +12,6 @@
 //! - [`node_cmd`]: `harness node <kind>`, one real node on tokio sockets driven by JSON lines.
 //! - [`cli`]: the `harness` command line.
 
-pub mod bt;
 pub mod check;
 pub mod cli;
 pub mod exit;

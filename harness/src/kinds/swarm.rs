@@ -3,7 +3,10 @@
 //! whole file. The op is `download`: the n-th one goes to the n-th leecher (or node of its
 //! `from` group), and completes with the SHA-1 of the whole file as the peer stores it. A crash
 //! keeps a peer's verified pieces and the download in progress, which resumes on restart.
+//! [`bt`] runs the swarm on real sockets and files: its framing for turmoil and netns, and
+//! `harness bt`.
 
+pub mod bt;
 mod config;
 #[cfg(test)]
 mod tests;
@@ -44,7 +47,7 @@ impl Kind for Swarm {
     type Node = SwarmNode;
     type View = SwarmView;
     type Durable = SwarmDurable;
-    type Framing = crate::bt::PeerWire;
+    type Framing = bt::PeerWire;
 
     fn invalid(cfg: &SwarmConfig, nodes: Option<u32>) -> Option<(String, String)> {
         cfg.invalid(nodes)
