@@ -116,6 +116,12 @@ pub enum Report {
         /// Requests that timed out on the way.
         timeouts: u32,
     },
+    /// The node gained units of its work (a swarm peer's verified pieces; as it joins,
+    /// every piece it holds).
+    Progress {
+        /// The units (piece indices).
+        units: Vec<u32>,
+    },
     /// An operation's outcome is unknown: it may or may not have taken effect (a write
     /// that reached some replicas but not enough in time).
     Unknown {

@@ -105,6 +105,16 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reach: Option<Vec<u32>>,
     },
+    /// A node gained units of its work: a swarm peer's verified pieces (as it joins, every
+    /// piece it already holds).
+    Progress {
+        /// Time in microseconds.
+        t_us: u64,
+        /// Node slot.
+        node: u32,
+        /// The units gained (piece indices).
+        units: Vec<u32>,
+    },
     /// A probe of the system's global health (only recorded when it changes): each named
     /// property of the node kind, true when it holds (Chord: `consistent`, `replicated`).
     Probe {
@@ -125,6 +135,7 @@ impl Record {
             | Record::Info { t_us, .. }
             | Record::Member { t_us, .. }
             | Record::Fault { t_us, .. }
+            | Record::Progress { t_us, .. }
             | Record::Probe { t_us, .. } => *t_us,
         }
     }

@@ -2,12 +2,14 @@
 //! library users can judge a `history.jsonl` of their own.
 //!
 //! - [`history`]: the records of `history.jsonl` (invoke / ok / fail / info, member, fault,
-//!   probe) with typed calls and results.
+//!   probe, progress) with typed calls and results.
 //! - [`lookup`]: `lookup_correct` and `path_length`, against ring-successor (Chord) or
 //!   XOR-closest (Kademlia) ground truth.
 //! - [`latency`]: `lookup_latency`, the distribution of lookup latencies and their cost.
 //! - [`peers`]: `peers_found`, a DHT's get_peers finds the peers announced before it.
 //! - [`download`]: `downloads`, a swarm's downloads complete with the expected SHA-1.
+//! - [`pieces`]: a swarm's distributed copies over time, and `partition_progress`: each
+//!   side of a partition trades the pieces it holds.
 //! - [`availability`]: operations that succeed on each side of a partition.
 //! - [`linearizable`]: a linearizable order of each key's puts / gets and set adds / reads,
 //!   within a budget (Wing–Gong search with Lowe's cache, per key).
@@ -34,6 +36,7 @@ pub mod latency;
 pub mod linearizable;
 pub mod lookup;
 pub mod peers;
+pub mod pieces;
 pub mod sets;
 pub mod siblings;
 pub mod staleness;

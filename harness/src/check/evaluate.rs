@@ -7,7 +7,7 @@ use checkers::converge::convergence;
 use checkers::download_bound::{self, Capacity};
 use checkers::lookup::{lookup_stats, lookup_stats_from, LookupStats};
 use checkers::{
-    download, latency, peers, sets, siblings, staleness, writes, Property, Record, Verdict,
+    download, latency, peers, pieces, sets, siblings, staleness, writes, Property, Record, Verdict,
 };
 
 /// Judge `records` of a run that ended at `end_us` against every check in `checks`;
@@ -45,6 +45,7 @@ pub fn evaluate(
             Check::DownloadBound { max_ratio } => {
                 download_bound::verdict(records, capacity, *max_ratio)
             }
+            Check::PartitionProgress {} => pieces::verdict(records, end_us),
             Check::LookupLatency {
                 max_median,
                 max_p99,

@@ -40,7 +40,7 @@ impl Kind for Swarm {
     const NAME: &'static str = "swarm";
     const TRANSPORT: Transport = Transport::Stream;
     const OPS: &'static [&'static str] = &["download"];
-    const CHECKS: &'static [&'static str] = &["downloads", "download_bound", "converge"];
+    const CHECKS: &'static [&'static str] = &["downloads", "download_bound", "partition_progress", "converge"];
     const BOOTSTRAP: Option<u32> = Some(0);
 
     type Config = SwarmConfig;
@@ -147,6 +147,9 @@ impl Kind for Swarm {
                     bytes,
                     fetched,
                 },
+            }),
+            Event::PieceVerified { piece } => Some(Report::Progress {
+                units: vec![piece],
             }),
             _ => None,
         }

@@ -83,6 +83,9 @@ impl Book {
                     why: error,
                 });
             }
+            Report::Progress { units } => {
+                self.records.push(Record::Progress { t_us, node, units });
+            }
             Report::Done { .. } | Report::Failed { .. } | Report::Unknown { .. } => {}
         }
     }

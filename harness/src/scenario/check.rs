@@ -72,6 +72,9 @@ pub enum Check {
         #[serde(default)]
         max_ratio: Option<f64>,
     },
+    /// Under a partition, every downloading node live at the cut and at the heal holds, by
+    /// the heal, every piece its side held at the cut: each side trades what it has.
+    PartitionProgress {},
     /// Completed lookups are fast enough: their median and 99th-percentile latency (invoke to
     /// `ok`) within bounds. With no bound it reports, and passes when a lookup completed.
     LookupLatency {
@@ -108,6 +111,7 @@ impl Check {
             Check::LookupLatency { .. } => "lookup_latency",
             Check::Downloads { .. } => "downloads",
             Check::DownloadBound { .. } => "download_bound",
+            Check::PartitionProgress {} => "partition_progress",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! strategy, and perhaps the seed leaving early or a corrupt peer) run once with one seed
 //! in the sim world, and what the `downloads` check measured of its history.
 
+use super::copies;
 use crate::kinds::swarm::{Pick, Size};
 use crate::run::timeline::JOIN_GAP;
 use crate::run::{run, RunError};
@@ -164,6 +165,11 @@ pub struct Cell {
     pub max_s: f64,
     /// Whether the `downloads` check passed (every download right).
     pub passed: bool,
+    /// Seconds after the arrival until every piece was held twice (with the seed: each
+    /// piece had left it once).
+    pub two_copies_s: Option<f64>,
+    /// Distributed copies over time: `(seconds after the arrival, copies)`.
+    pub copies: Vec<(f64, f64)>,
 }
 
 /// Run `case` with `seed` in the sim world and measure its downloads.
@@ -173,6 +179,7 @@ pub fn measure(case: &Case, seed: u64) -> Result<Cell, RunError> {
     let outcome = run(&s, World::Sim, seed)?;
     let stats = downloads(&outcome.execution.records);
     let passed = outcome.verdicts.iter().all(|v| v.passed);
+    let copies = copies::over_time(&outcome.execution.records, case.arrival_ms() * 1000);
     Ok(Cell {
         seed,
         invoked: stats.invoked,
@@ -181,5 +188,7 @@ pub fn measure(case: &Case, seed: u64) -> Result<Cell, RunError> {
         p50_s: stats.p50_us as f64 / 1e6,
         max_s: stats.max_us as f64 / 1e6,
         passed,
+        two_copies_s: copies::reached(&copies, 2.0),
+        copies,
     })
 }

@@ -5,10 +5,12 @@
 //! (4) a corrupt leecher; each over several seeds.
 //!
 //! - [`cell`]: one case and seed, its scenario, the bound, the run and its downloads.
+//! - [`copies`]: distributed copies over time in a cell.
 //! - [`row`]: a case's cells summarised over seeds, and its targets.
 //! - [`output`]: the table, `swarm.csv`, `swarm.json` and `swarm.svg`.
 
 pub mod cell;
+pub mod copies;
 pub mod output;
 pub mod row;
 

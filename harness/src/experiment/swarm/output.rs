@@ -1,9 +1,11 @@
 //! The swarm experiment's outputs: a table on stdout (each row beside its Kumar–Ross
-//! bound), `swarm.csv`, `swarm.json`, and `swarm.svg`, completion time against N with the
-//! bound (x is log10 N).
+//! bound), `swarm.csv`, `swarm.json`, `swarm.svg` (completion time against N with the
+//! bound, x is log10 N), and distributed copies over time: `copies.csv` and
+//! `swarm-copies.svg`.
 
 use super::cell::{Cell, Part};
 use super::row::Row;
+use crate::kinds::swarm::Pick;
 use crate::experiment::plot::{Panel, Plot, Series};
 use crate::experiment::stats::ci95_half_width;
 use crate::experiment::table::markdown;
@@ -11,7 +13,7 @@ use crate::experiment::ExperimentError;
 use std::path::{Path, PathBuf};
 
 /// The columns of the table and of `swarm.csv`.
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 11] = [
     "row",
     "case",
     "seeds",
@@ -21,11 +23,12 @@ const COLUMNS: [&str; 10] = [
     "max s",
     "bound s",
     "max/bound",
+    "2 copies s",
     "cost vs row 1",
 ];
 
 /// One row's cells, in [`COLUMNS`] order; times are `mean [range]` over seeds.
-fn cells(r: &Row) -> [String; 10] {
+fn cells(r: &Row) -> [String; 11] {
     let checks = match r.case.part {
         Part::Corrupt => format!(" (check {}/{})", r.passed(), r.cells.len()),
         _ => String::new(),
@@ -40,6 +43,7 @@ fn cells(r: &Row) -> [String; 10] {
         r.max_s.show(),
         format!("{:.2}", r.bound_s),
         r.ratio.show(),
+        r.two_copies_s.show(),
         r.cost
             .filter(|c| c.is_finite())
             .map_or("-".into(), |c| format!("{c:.2}x")),
@@ -74,7 +78,47 @@ pub fn write(rows: &[Row], dir: &Path) -> Result<Vec<PathBuf>, ExperimentError> 
     let json = save(dir, "swarm.json", &json)?;
     let svg = dir.join("swarm.svg");
     plot(rows).write_svg(&svg)?;
-    Ok(vec![csv, json, svg])
+    let copies = save(dir, "copies.csv", &copies_csv(rows))?;
+    let copies_svg = dir.join("swarm-copies.svg");
+    copies_plot(rows).write_svg(&copies_svg)?;
+    Ok(vec![csv, json, svg, copies, copies_svg])
+}
+
+/// `row,case,seed,t_s,copies`: every cell's distributed copies over time.
+fn copies_csv(rows: &[Row]) -> String {
+    let mut out = String::from("row,case,seed,t_s,copies\n");
+    for r in rows {
+        for c in &r.cells {
+            for (t, k) in &c.copies {
+                let (row, case, seed) = (r.case.part.name(), r.case.label(), c.seed);
+                out.push_str(&format!("{row},{case},{seed},{t:.1},{k:.4}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// Distributed copies over the swarm's size (N leechers and the seed) against seconds
+/// after the arrival: the first seed of each scale row and of the random row.
+fn copies_plot(rows: &[Row]) -> Plot {
+    let shown = rows.iter().filter(|r| {
+        r.case.part == Part::Scale || (r.case.part == Part::Strategy && r.case.strategy == Pick::Random)
+    });
+    let series = shown
+        .filter_map(|r| {
+            let cell = r.cells.first()?;
+            let size = f64::from(r.case.leechers + 1);
+            let points = cell.copies.iter().map(|&(t, k)| (t, k / size, None));
+            Some(Series::new(&r.case.label(), points.collect()))
+        })
+        .collect();
+    Plot {
+        x_label: "seconds after the leechers arrive".into(),
+        panels: vec![Panel {
+            title: "distributed copies / (N + 1)".into(),
+            series,
+        }],
+    }
 }
 
 /// The 95% half-width over seeds of `f` of `r`'s cells that completed a download.

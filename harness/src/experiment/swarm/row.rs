@@ -62,6 +62,8 @@ pub struct Row {
     pub max_s: Spread,
     /// Slowest completion time over the bound.
     pub ratio: Spread,
+    /// Seconds after the arrival until every piece was held twice.
+    pub two_copies_s: Spread,
     /// Slowest completion time over that of [`Part::Scale`] with the same N (rows 3, 4).
     pub cost: Option<f64>,
 }
@@ -76,12 +78,14 @@ impl Row {
             .map(|c| (c.p50_s, c.max_s))
             .unzip();
         let ratio: Vec<f64> = max.iter().map(|m| m / bound_s).collect();
+        let two: Vec<f64> = cells.iter().filter_map(|c| c.two_copies_s).collect();
         Row {
             case,
             bound_s,
             p50_s: Spread::of(&p50),
             max_s: Spread::of(&max),
             ratio: Spread::of(&ratio),
+            two_copies_s: Spread::of(&two),
             cells,
             cost: None,
         }
