@@ -172,6 +172,7 @@ impl Scenario {
         match r {
             NodeRef::Node(n) => Some(vec![*n]),
             NodeRef::Group(g) => self.groups.get(g).cloned(),
+            NodeRef::List(nodes) => Some(nodes.clone()),
         }
     }
 }

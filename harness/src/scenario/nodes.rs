@@ -51,13 +51,16 @@ impl<'de> Deserialize<'de> for NodeName {
     }
 }
 
-/// A node or a named group from the scenario's `groups:` map.
+/// A node, a named group from the scenario's `groups:` map, or an inline list of nodes
+/// (`[n1, n2]`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeRef {
     /// One node.
     Node(NodeName),
     /// Every node of a group.
     Group(String),
+    /// These nodes.
+    List(Vec<NodeName>),
 }
 
 impl NodeRef {
@@ -85,23 +88,63 @@ impl fmt::Display for NodeRef {
         match self {
             NodeRef::Node(n) => n.fmt(f),
             NodeRef::Group(g) => f.write_str(g),
+            NodeRef::List(nodes) => {
+                let names: Vec<String> = nodes.iter().map(NodeName::to_string).collect();
+                write!(f, "[{}]", names.join(", "))
+            }
         }
     }
 }
 
 impl Serialize for NodeRef {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self {
+            NodeRef::List(nodes) => nodes.serialize(s),
+            _ => s.collect_str(self),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for NodeRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        StrVisitor {
-            what: r#"a node name like "n3" or a group name"#,
+        d.deserialize_any(RefVisitor {
+            what: r#"a node name like "n3", a group name, or a list of nodes like [n1, n2]"#,
             parse: NodeRef::parse,
+            list: NodeRef::List,
+        })
+    }
+}
+
+/// Reads a reference: a string with `parse`, or a sequence of node names with `list`.
+struct RefVisitor<P, L> {
+    what: &'static str,
+    parse: P,
+    list: L,
+}
+
+impl<'de, T, P: FnOnce(&str) -> Option<T>, L: FnOnce(Vec<NodeName>) -> T> Visitor<'de>
+    for RefVisitor<P, L>
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.what)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        let what = self.what;
+        (self.parse)(v).ok_or_else(|| E::custom(format!("expected {what}, found \"{v}\"")))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        let mut nodes = Vec::new();
+        while let Some(n) = seq.next_element::<NodeName>()? {
+            nodes.push(n);
         }
-        .read(d)
+        if nodes.is_empty() {
+            return Err(de::Error::custom("expected at least one node, found an empty list"));
+        }
+        Ok((self.list)(nodes))
     }
 }
 
@@ -133,20 +176,23 @@ impl fmt::Display for LookupFrom {
 
 impl Serialize for LookupFrom {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self {
+            LookupFrom::Random => s.serialize_str("random"),
+            LookupFrom::Nodes(r) => r.serialize(s),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for LookupFrom {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        StrVisitor {
-            what: r#""random", a node name like "n3" or a group name"#,
+        d.deserialize_any(RefVisitor {
+            what: r#""random", a node name like "n3", a group name, or a list like [n1, n2]"#,
             parse: |s: &str| match s {
                 "random" => Some(LookupFrom::Random),
                 _ => NodeRef::parse(s).map(LookupFrom::Nodes),
             },
-        }
-        .read(d)
+            list: |nodes| LookupFrom::Nodes(NodeRef::List(nodes)),
+        })
     }
 }
 

@@ -434,3 +434,26 @@ fn a_workload_may_start_when_the_system_is_ready() {
     assert_eq!(s.workload[0].at().to_string(), "ready + 5s");
     assert!(s.to_yaml().contains("at: ready + 5s"), "{}", s.to_yaml());
 }
+
+#[test]
+fn inline_node_lists_are_accepted_wherever_a_group_name_is() {
+    let text = full_with("from: left, to: right", "from: [n0, n1], to: [n3]")
+        .replace("between: [left, right]", "between: [[n0, n1], right]")
+        .replace("from: random", "from: [n5, n6]");
+    let s = parse(&text, "s.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let list = |v: &[u32]| NodeRef::List(v.iter().map(|&i| NodeName(i)).collect());
+    let want = OneWay {
+        from: list(&[0, 1]),
+        to: list(&[3]),
+    };
+    assert_eq!(s.faults[7].fault, Fault::Partition(Partition::OneWay(want)));
+    assert_eq!(s.members(&list(&[5, 6])), Some(vec![NodeName(5), NodeName(6)]));
+    let again = parse(&s.to_yaml(), "written.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again, s);
+}
+
+#[test]
+fn a_missing_node_in_an_inline_list_is_located_in_the_list() {
+    let text = full_with("from: left, to: right", "from: left, to: [n3, n64]");
+    assert_error(&text, 56, 50, "one-way.to[1]: node `n64` does not exist");
+}

@@ -180,6 +180,7 @@ impl Ctx<'_> {
     fn node_ref(&self, r: &NodeRef, path: &FieldPath) -> Checked {
         let group = match r {
             NodeRef::Node(n) => return self.node(*n, path),
+            NodeRef::List(nodes) => return self.node_list(nodes, path),
             NodeRef::Group(g) => g,
         };
         if self.groups.contains_key(group) {
