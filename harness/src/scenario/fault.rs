@@ -275,6 +275,42 @@ impl<'de> Visitor<'de> for CrashVisitor {
     }
 }
 
+/// A `restart:` value as a fault item's key: a delay for the item's `crash`
+/// (`restart: after 10s`), or the nodes of a restart fault (`restart: { nodes: [n1] }`).
+pub(super) enum RestartValue {
+    /// Restart the crashed nodes this long after the crash.
+    After(Dur),
+    /// Restart these nodes.
+    Nodes(Vec<NodeName>),
+}
+
+impl<'de> Deserialize<'de> for RestartValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RestartValueVisitor)
+    }
+}
+
+/// Reads a [`RestartValue`].
+struct RestartValueVisitor;
+
+impl<'de> Visitor<'de> for RestartValueVisitor {
+    type Value = RestartValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(r#""after 10s" next to a crash, or { nodes: [n1, n4] }"#)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RestartValue, E> {
+        RestartAfter::deserialize(de::value::StrDeserializer::<E>::new(v))
+            .map(|r| RestartValue::After(r.0))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RestartValue, A::Error> {
+        let doc = RestartDoc::<Vec<NodeName>>::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(RestartValue::Nodes(doc.nodes))
+    }
+}
+
 /// `restart: after 10s` (or just `10s`) inside a crash.
 struct RestartAfter(Dur);
 

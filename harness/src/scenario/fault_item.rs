@@ -1,9 +1,10 @@
 //! Reading one `faults:` item: `at`, optional `until`, exactly one fault key, and `between`
-//! for the faults that take it. Every rejection is raised while the offending key is read,
-//! so the error points at it.
+//! for the faults that take it. A `crash` may have `restart: after 10s` beside it, the same
+//! as inside it. Every rejection is raised while the offending key is read, so the error
+//! points at it.
 
-use super::fault::{Fault, FaultAt, Partition, RestartDoc};
-use super::nodes::{Between, NodeName};
+use super::fault::{Crash, Fault, FaultAt, Partition, RestartValue};
+use super::nodes::Between;
 use super::visit::{not_seen, quoted_list, KeySeed, Singleton};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -56,6 +57,7 @@ impl<'de> Visitor<'de> for FaultVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FaultAt, A::Error> {
         let mut seen: Vec<&'static str> = Vec::new();
         let (mut at, mut until, mut between, mut fault) = (None, None, None, None);
+        let mut restart = None;
         while let Some(key) = map.next_key_seed(KeySeed {
             allowed: ITEM_KEYS,
             check: |key| item_key_fits(&seen, key),
@@ -65,16 +67,33 @@ impl<'de> Visitor<'de> for FaultVisitor {
                 "at" => at = Some(map.next_value()?),
                 "until" => until = Some(map.next_value()?),
                 "between" => between = Some(map.next_value::<Between>()?),
+                "restart" => restart = Some(map.next_value::<RestartValue>()?),
                 _ => fault = Some(read_fault(key, &mut map)?),
+            }
+            if let Some(Fault::Crash(crash)) = &mut fault {
+                if let Some(value) = restart.take() {
+                    restart_beside(crash, value)?;
+                }
             }
         }
         let at = at.ok_or_else(|| de::Error::missing_field("at"))?;
-        let mut fault = fault.ok_or_else(|| {
-            de::Error::custom(format!(
-                "a fault item needs one fault key: {}",
-                quoted_list(FAULT_KEYS)
-            ))
-        })?;
+        let mut fault = match (fault, restart) {
+            (Some(f), _) => f,
+            (None, Some(RestartValue::Nodes(nodes))) => Fault::Restart { nodes },
+            (None, Some(RestartValue::After(_))) => {
+                return Err(de::Error::custom(
+                    "`restart: after 10s` brings back the nodes of a `crash` in the same item; \
+                     add one (`crash: { fraction: 0.5 }, restart: after 10s`), or name the nodes \
+                     (`restart: { nodes: [n1] }`)",
+                ))
+            }
+            (None, None) => {
+                return Err(de::Error::custom(format!(
+                    "a fault item needs one fault key: {}",
+                    quoted_list(FAULT_KEYS)
+                )))
+            }
+        };
         if let Fault::Drop { between: slot, .. } | Fault::Latency { between: slot, .. } = &mut fault
         {
             *slot = between;
@@ -83,11 +102,33 @@ impl<'de> Visitor<'de> for FaultVisitor {
     }
 }
 
+/// A `restart:` beside a `crash:`: the crash's restart delay, unless it has one already.
+fn restart_beside<E: de::Error>(crash: &mut Crash, value: RestartValue) -> Result<(), E> {
+    match value {
+        RestartValue::Nodes(_) => Err(E::custom(
+            "beside `crash`, `restart` takes a delay (`restart: after 10s`); a restart of named \
+             nodes is an item of its own",
+        )),
+        RestartValue::After(_) if crash.restart_after.is_some() => Err(E::custom(
+            "the crash's restart is given twice, inside `crash` and beside it; keep one",
+        )),
+        RestartValue::After(after) => {
+            crash.restart_after = Some(after);
+            Ok(())
+        }
+    }
+}
+
+/// Whether fault keys `a` and `b` may share an item (`crash` with `restart: after 10s`).
+fn pair(a: &str, b: &str) -> bool {
+    matches!((a, b), ("crash", "restart") | ("restart", "crash"))
+}
+
 /// `Ok` if `key` may follow the keys already `seen`, else the message.
 fn item_key_fits(seen: &[&'static str], key: &'static str) -> Result<(), String> {
     not_seen(seen, key)?;
     let fault_seen = seen.iter().find(|k| FAULT_KEYS.contains(k));
-    if FAULT_KEYS.contains(&key) {
+    if FAULT_KEYS.contains(&key) && !fault_seen.is_some_and(|f| pair(f, key)) {
         if let Some(first) = fault_seen {
             return Err(format!(
                 "a fault item has exactly one fault key, found `{first}` and `{key}`; split it \
@@ -120,9 +161,6 @@ fn read_fault<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Fault, A
             between: None,
         },
         "crash" => Fault::Crash(map.next_value()?),
-        "restart" => Fault::Restart {
-            nodes: map.next_value::<RestartDoc<Vec<NodeName>>>()?.nodes,
-        },
         "churn" => Fault::Churn(map.next_value()?),
         "pause" => Fault::Pause {
             nodes: map.next_value()?,
@@ -138,7 +176,7 @@ fn read_fault<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Fault, A
 #[cfg(test)]
 mod tests {
     use super::super::fault::{CrashTarget, OneWay, Session};
-    use super::super::nodes::NodeRef;
+    use super::super::nodes::{NodeName, NodeRef};
     use super::*;
 
     const ALL_FAULTS: &str = "\
@@ -213,5 +251,32 @@ mod tests {
         assert!(err("at: 1s\ncrash: {fraction: 1, nodes: [n1]}").contains("not both"));
         assert!(err("at: 1s\ncrash: {nodes: [n1], restart: soon}").contains("\"after 10s\""));
         assert!(err("at: 1s\npartiton: halves").contains("unknown field `partiton`"));
+    }
+
+    #[test]
+    fn a_restart_beside_a_crash_is_the_crashs_own_restart() {
+        let inside: FaultAt =
+            serde_yaml::from_str("{ at: 1s, crash: { fraction: 0.5, restart: after 10s } }")
+                .expect("inside");
+        for text in [
+            "{ at: 1s, crash: { fraction: 0.5 }, restart: after 10s }",
+            "{ at: 1s, restart: 10s, crash: { fraction: 0.5 } }",
+        ] {
+            let beside: FaultAt = serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(beside, inside, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_restart_beside_a_crash_that_cannot_be_its_restart_says_the_accepted_form() {
+        let err = |t: &str| serde_yaml::from_str::<FaultAt>(t).expect_err(t).to_string();
+        let alone = err("{ at: 1s, restart: after 10s }");
+        assert!(alone.contains("add one (`crash: { fraction: 0.5 }, restart: after 10s`)"), "{alone}");
+        let named = err("{ at: 1s, crash: { fraction: 0.5 }, restart: { nodes: [n1] } }");
+        assert!(named.contains("beside `crash`, `restart` takes a delay"), "{named}");
+        let twice = err("{ at: 1s, crash: { nodes: [n1], restart: 5s }, restart: 10s }");
+        assert!(twice.contains("given twice"), "{twice}");
+        let other = err("{ at: 1s, drop: 0.1, restart: 10s }");
+        assert!(other.contains("exactly one fault key"), "{other}");
     }
 }
