@@ -41,7 +41,7 @@ impl Holdings {
         match r {
             Record::Progress { node, units, .. } => {
                 let held = self.held.entry(*node).or_default();
-                let grew = units.iter().fold(false, |g, u| held.insert(*u) || g);
+                let grew = units.iter().filter(|u| held.insert(**u)).count() > 0;
                 grew && self.live.contains(node)
             }
             Record::Member { node, up: true, .. } => self.live.insert(*node),
