@@ -202,6 +202,9 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
         eprintln!("{}: {e}", file.display());
         return e.exit_code();
     }
+    for w in s.warnings() {
+        eprintln!("{}: warning: {w}", file.display());
+    }
     let seed = seed.or(s.seed).unwrap_or_else(fresh_seed);
     println!("SEED={seed}");
     if let Err(e) = run::stop::install() {

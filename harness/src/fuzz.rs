@@ -3,7 +3,7 @@
 //! minimal scenario as YAML that `harness run` replays to the same failure.
 
 use crate::check::Verdict;
-use crate::run::{self, timeline::JOIN_GAP, RunError};
+use crate::run::{self, RunError};
 use crate::scenario::{
     self, Check, Crash, CrashTarget, Dur, FaultAt, NodeName, NodeRef, OneWay, Partition,
     Probability, Scenario, World,
@@ -147,7 +147,7 @@ impl Window {
     /// (the `converge` bound, at least a quarter of the run) and before any check's `from:`.
     pub fn default_for(s: &Scenario) -> Window {
         let end_of_run = s.duration.get();
-        let formed = JOIN_GAP * s.cluster.nodes.get();
+        let formed = Duration::from_micros(s.cluster.last_start_us());
         let start = (formed + Duration::from_secs(10)).max(end_of_run / 5);
         let recover = s
             .checks

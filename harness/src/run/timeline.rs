@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Duration;
 
-/// Gap between two node starts while the cluster forms.
+/// Gap between two node starts while the cluster forms, unless `cluster.start` says.
 pub const JOIN_GAP: Duration = Duration::from_millis(50);
 /// Period of the ring-health probe.
 pub const PROBE_EVERY: Duration = Duration::from_millis(500);
@@ -90,7 +90,7 @@ impl Timeline {
 /// probes); workload that starts when the system is ready is scheduled by the runner.
 pub fn timeline(s: &Scenario) -> Timeline {
     let mut out = Timeline::default();
-    let gap = us(JOIN_GAP);
+    let gap = s.cluster.start.every.as_us();
     (0..s.cluster.nodes.get()).for_each(|i| out.push(u64::from(i) * gap, Action::Start(i)));
     for (item, w) in s.workload.iter().enumerate() {
         if let Some(at) = w.at().fixed() {

@@ -4,6 +4,7 @@
 //! again with the kind's config type ([`ClusterDoc<C>`]) so that every error inside
 //! `config` has a line and column. The kinds are in [`registry`](crate::registry).
 
+use super::duration::Dur;
 use super::nodes::NodeCount;
 pub use crate::registry::ClusterKind;
 use crate::registry::{visit_kind, ClusterConfig, Registered, Visit, VisitKind};
@@ -15,6 +16,8 @@ use serde::{Deserialize, Serialize, Serializer};
 pub struct Cluster {
     /// How many nodes start (`n0 .. n<nodes-1>`).
     pub nodes: NodeCount,
+    /// How the nodes' starts are paced.
+    pub start: StartPacing,
     /// The kind's configuration.
     pub config: ClusterConfig,
 }
@@ -23,6 +26,35 @@ impl Cluster {
     /// The node kind.
     pub fn kind(&self) -> ClusterKind {
         ClusterKind::from_name(self.config.name()).unwrap_or(ClusterKind::ALL[0])
+    }
+
+    /// When the last node starts, microseconds after the run begins.
+    pub fn last_start_us(&self) -> u64 {
+        self.start.every.as_us() * u64::from(self.nodes.get() - 1)
+    }
+}
+
+/// `start: { every: 50ms }`: node `n<i>` starts `i` times `every` after the run begins
+/// (`every: 0s` starts them all at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a start pacing like { every: 1ms }")]
+pub struct StartPacing {
+    /// The gap between two starts.
+    pub every: Dur,
+}
+
+impl Default for StartPacing {
+    fn default() -> StartPacing {
+        StartPacing {
+            every: Dur(crate::run::timeline::JOIN_GAP),
+        }
+    }
+}
+
+impl StartPacing {
+    /// Whether it is the default pacing (left out when a scenario is written back).
+    pub fn is_default(&self) -> bool {
+        *self == StartPacing::default()
     }
 }
 
@@ -37,6 +69,9 @@ pub struct ClusterDoc<C> {
     pub kind: ClusterKind,
     /// How many nodes start.
     pub nodes: NodeCount,
+    /// How their starts are paced (default one every 50 ms).
+    #[serde(default, skip_serializing_if = "StartPacing::is_default")]
+    pub start: StartPacing,
     /// The kind's configuration; defaults when absent.
     #[serde(default)]
     pub config: C,
@@ -47,6 +82,7 @@ impl<C> ClusterDoc<C> {
     pub fn into_cluster<K: Registered<Config = C>>(self) -> Cluster {
         Cluster {
             nodes: self.nodes,
+            start: self.start,
             config: K::wrap(self.config),
         }
     }
@@ -85,6 +121,7 @@ impl Serialize for Cluster {
         ClusterDoc {
             kind: self.kind(),
             nodes: self.nodes,
+            start: self.start,
             config,
         }
         .serialize(s)
@@ -101,6 +138,7 @@ impl<'de> Deserialize<'de> for Cluster {
             .map_err(|e| de::Error::custom(format!("cluster.config: {e}")))?;
         Ok(Cluster {
             nodes: doc.nodes,
+            start: doc.start,
             config,
         })
     }

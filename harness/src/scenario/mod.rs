@@ -36,7 +36,7 @@ mod tests;
 
 pub use crate::registry::ClusterConfig;
 pub use check::{Check, Side};
-pub use cluster::{Cluster, ClusterKind};
+pub use cluster::{Cluster, ClusterKind, StartPacing};
 pub use duration::Dur;
 pub use error::ScenarioError;
 pub use fault::{Churn, Crash, CrashTarget, Fault, FaultAt, OneWay, Partition, Session};
@@ -165,6 +165,26 @@ impl Scenario {
         // enums with data are written as single-key maps (`singleton_map`) or by hand, never
         // as the nested YAML tags serde_yaml cannot emit.
         serde_yaml::to_string(self).expect("a scenario always serializes to YAML")
+    }
+
+    /// What is allowed but likely not meant, one line each: nodes that never start
+    /// because the run ends first.
+    pub fn warnings(&self) -> Vec<String> {
+        let (last, end) = (self.cluster.last_start_us(), self.duration.as_us());
+        if last <= end {
+            return Vec::new();
+        }
+        let every = self.cluster.start.every;
+        let started = end / every.as_us().max(1) + 1;
+        vec![format!(
+            "cluster: {} nodes starting one every {every} take {}, but the run lasts {}: only \
+             {started} of them start (n0 to n{}); pace them with `start: {{ every: 1ms }}` in \
+             `cluster:`",
+            self.cluster.nodes.get(),
+            Dur(std::time::Duration::from_micros(last)),
+            self.duration,
+            started - 1
+        )]
     }
 
     /// The nodes `r` names: one node, or a group's members (`None` for an unknown group).

@@ -457,3 +457,17 @@ fn a_missing_node_in_an_inline_list_is_located_in_the_list() {
     let text = full_with("from: left, to: right", "from: left, to: [n3, n64]");
     assert_error(&text, 56, 50, "one-way.to[1]: node `n64` does not exist");
 }
+
+#[test]
+fn start_pacing_is_a_cluster_key_and_nodes_that_never_start_are_warned_about() {
+    let paced = full_with("nodes: 64", "nodes: 64\n  start: { every: 1ms }");
+    let s = parse(&paced, "s.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.cluster.last_start_us(), 63_000);
+    assert!(s.warnings().is_empty());
+    assert!(s.to_yaml().contains("start:\n    every: 1ms"), "{}", s.to_yaml());
+    let late = full_with("nodes: 64", "nodes: 4096");
+    let w = parse(&late, "s.yaml").unwrap_or_else(|e| panic!("{e}")).warnings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("only 2401 of them start (n0 to n2400)"), "{}", w[0]);
+    assert!(parse(FULL, "s.yaml").expect("valid").warnings().is_empty());
+}

@@ -137,6 +137,7 @@ mod tests {
     fn a_chord_cluster_round_trips_through_the_generic_deserialize() {
         let cluster = Cluster {
             nodes: NodeCount::new(4).expect("4 ≥ 1"),
+            start: Default::default(),
             config: ClusterConfig::Chord(ChordConfig {
                 replicas: 2,
                 ..ChordConfig::default()
