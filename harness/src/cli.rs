@@ -210,7 +210,10 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
     if let Err(e) = run::stop::install() {
         eprintln!("cannot catch SIGINT and SIGTERM: {e}");
     }
-    let outcome = match run::run(&s, world, seed) {
+    run::progress::install();
+    let outcome = run::run(&s, world, seed);
+    run::progress::finish();
+    let outcome = match outcome {
         Ok(o) => o,
         Err(e) => {
             eprintln!("{}: {e}", file.display());

@@ -291,6 +291,7 @@ impl<K: Kind, W: Host<K>> Driver<'_, K, W> {
     /// world that cannot see inside its nodes: once every initial node is a member) starts
     /// the workload that waits for readiness.
     fn probe(&mut self, t_us: u64) {
+        super::progress::tick(t_us, self.s.duration.as_us());
         let healthy = match self.world.views() {
             Some(views) => {
                 let health = K::health(self.cfg, &views);

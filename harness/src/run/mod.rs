@@ -10,6 +10,7 @@
 //! - [`netns`]: any kind in the `netns` world (real processes in network namespaces).
 //! - [`proc`]: real node processes and their typed JSON-line protocol.
 //! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
+//! - [`progress`]: `harness run`'s progress bar.
 //! - [`stop`]: SIGINT and SIGTERM stop a run, which still writes what it has.
 
 pub mod book;
@@ -18,6 +19,7 @@ pub mod driver;
 pub mod netns;
 pub mod output;
 pub mod proc;
+pub mod progress;
 pub mod resolve;
 pub mod sim;
 pub mod stop;
