@@ -2,6 +2,7 @@
 
 use crate::check::evaluate::evaluate;
 use crate::check::{exit_code, Verdict};
+use checkers::Record;
 use crate::exit::Exit;
 use crate::run::{self, output};
 use crate::scenario::{self, Scenario, World};
@@ -186,9 +187,13 @@ fn fresh_seed() -> u64 {
     now.as_nanos() as u64 % 1_000_000_007
 }
 
-fn print_verdicts(verdicts: &[Verdict]) {
+/// One line per verdict; under a failed one, its first offending operations.
+fn print_verdicts(verdicts: &[Verdict], records: &[Record]) {
     for v in verdicts {
         println!("{} {}: {}", v.word(), v.check, v.detail);
+        for line in crate::check::explain::explain(v, records) {
+            println!("    {line}");
+        }
     }
 }
 
@@ -225,7 +230,7 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
         eprintln!("{e}");
         return e.exit_code();
     }
-    print_verdicts(&outcome.verdicts);
+    print_verdicts(&outcome.verdicts, &outcome.execution.records);
     println!("results: {}", dir.display());
     match outcome.execution.interrupted {
         Some((signal, t_us)) => {
@@ -266,7 +271,7 @@ fn check_cmd(dir: &Path) -> i32 {
         eprintln!("{e}");
         return e.exit_code();
     }
-    print_verdicts(&verdicts);
+    print_verdicts(&verdicts, &records);
     code
 }
 
@@ -322,7 +327,7 @@ fn fuzz_cmd(
             for f in &found.scenario.faults {
                 println!("  - {}", crate::run::driver::describe(f));
             }
-            print_verdicts(&found.verdicts);
+            print_verdicts(&found.verdicts, &[]);
             println!("replay: harness run {}", found.path.display());
             found.exit_code
         }

@@ -86,8 +86,13 @@ impl DownloadStats {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "op {} on node {}: ", self.op, self.node)?;
-        match &self.why {
+        write!(f, "op {} on node {}: {}", self.op, self.node, self.why)
+    }
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
             Why::WrongSha1 {
                 got: Some(got),
                 expected,
@@ -244,7 +249,12 @@ pub fn verdict(s: &DownloadStats, min: f64) -> Verdict {
         detail.push_str(&format!(": {}", named.join("; ")));
     }
     let passed = s.wrong == 0 && rate >= min;
-    Verdict::judged("downloads", Property::Correctness, passed, detail)
+    let examples = s.wrong_examples.iter().chain(&s.missing_examples);
+    let examples = examples.map(|p| crate::Example {
+        op: p.op,
+        why: p.why.to_string(),
+    });
+    Verdict::judged("downloads", Property::Correctness, passed, detail).with_examples(examples)
 }
 
 #[cfg(test)]

@@ -71,7 +71,22 @@ pub struct Verdict {
     /// It had nothing to judge, so it neither passed nor failed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub inconclusive: bool,
+    /// The first operations that went against it, each with what was wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
 }
+
+/// An operation that went against a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    /// Its operation id.
+    pub op: u64,
+    /// What was wrong: expected against got.
+    pub why: String,
+}
+
+/// Most examples a verdict keeps.
+pub const EXAMPLES: usize = 5;
 
 impl Verdict {
     /// A check that judged something: it `passed` or not.
@@ -82,7 +97,14 @@ impl Verdict {
             passed,
             detail,
             inconclusive: false,
+            examples: Vec::new(),
         }
+    }
+
+    /// The same verdict naming the first [`EXAMPLES`] offending operations.
+    pub fn with_examples(mut self, examples: impl IntoIterator<Item = Example>) -> Verdict {
+        self.examples = examples.into_iter().take(EXAMPLES).collect();
+        self
     }
 
     /// A check with nothing to judge; `detail` says why.
@@ -93,6 +115,7 @@ impl Verdict {
             passed: false,
             detail,
             inconclusive: true,
+            examples: Vec::new(),
         }
     }
 

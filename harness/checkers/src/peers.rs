@@ -170,7 +170,15 @@ pub fn verdict(s: &PeersStats, min: f64) -> Verdict {
         detail.push_str(&format!(": {}", each.join(", ")));
     }
     detail.push_str(&format!("; {tail}"));
-    Verdict::judged("peers_found", Property::Correctness, rate >= min, detail)
+    let examples = s.examples.iter().map(|m| crate::Example {
+        op: m.get_peers,
+        why: format!(
+            "expected peer {} (announce {}), not found",
+            compact_addr(&m.peer),
+            m.announce
+        ),
+    });
+    Verdict::judged("peers_found", Property::Correctness, rate >= min, detail).with_examples(examples)
 }
 
 #[cfg(test)]

@@ -97,6 +97,7 @@ fn lookup_correct(records: &[Record], all: &LookupStats, min: f64, from: Option<
         judged.correct, judged.total, judged.wrong, judged.failed, judged.unknown
     );
     Verdict::judged("lookup_correct", Property::Correctness, rate >= min, detail)
+        .with_examples(judged.wrong_examples)
 }
 
 fn path_length(stats: &LookupStats, max: f64) -> Verdict {

@@ -10,7 +10,7 @@ mod tests;
 
 pub use closest::xor_closest;
 
-use crate::{Bytes, Call, Record, Ret};
+use crate::{Bytes, Call, Example, Record, Ret, EXAMPLES};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,6 +34,9 @@ pub struct LookupStats {
     pub mean_timeouts: f64,
     /// Lookups answered.
     pub answered: usize,
+    /// The first wrong answers: the answer against the ground truth.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wrong_examples: Vec<Example>,
 }
 
 impl LookupStats {
@@ -108,6 +111,10 @@ pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
                         hops += u64::from(h);
                     } else {
                         s.wrong += 1;
+                        if s.wrong_examples.len() < EXAMPLES {
+                            let why = wrong(&o, ret, &members);
+                            s.wrong_examples.push(Example { op: *op, why });
+                        }
                     }
                     timeouts += u64::from(t);
                     s.answered += 1;
@@ -130,6 +137,26 @@ pub fn lookup_stats_from(records: &[Record], from_us: u64) -> LookupStats {
     s.mean_hops = mean(hops, s.correct as u64);
     s.mean_timeouts = mean(timeouts, ended);
     s
+}
+
+/// What a wrong answer got, against what the ground truth held.
+fn wrong(o: &Open, ret: &Ret, members: &Members) -> String {
+    let owners: Vec<String> = o.successors.iter().map(Bytes::to_string).collect();
+    match ret {
+        Ret::Lookup { answer, .. } => format!(
+            "key {}: expected {}, got {answer}",
+            o.key,
+            owners.join(" or ")
+        ),
+        Ret::Closest { nodes, k, .. } => format!(
+            "key {}: got {} nodes, not the {} of {} members closest to it",
+            o.key,
+            nodes.len(),
+            k,
+            members.now.len()
+        ),
+        _ => format!("key {}: the answer is not a lookup's", o.key),
+    }
 }
 
 /// A lookup still running.
