@@ -2,10 +2,10 @@
 
 use crate::check::evaluate::evaluate;
 use crate::check::{exit_code, Verdict};
-use checkers::Record;
 use crate::exit::Exit;
 use crate::run::{self, output};
 use crate::scenario::{self, Scenario, World};
+use checkers::Record;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -34,11 +34,17 @@ pub enum Cmd {
         /// Results directory (default: `<output or results>/<name>/<seed>`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also write the verdicts as JUnit XML here (one testcase per check).
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
     /// Re-check a recorded run directory (`scenario.yaml` + `history.jsonl`).
     Check {
         /// The run directory.
         dir: PathBuf,
+        /// Also write the verdicts as JUnit XML here (one testcase per check).
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
     /// Validate a scenario file without running it.
     Validate {
@@ -153,8 +159,12 @@ fn dispatch() -> i32 {
             seed,
             world,
             out,
-        } => run_cmd(&file, seed, world.map(World::from), out.as_deref()),
-        Cmd::Check { dir } => check_cmd(&dir),
+            junit,
+        } => {
+            let world = world.map(World::from);
+            run_cmd(&file, seed, world, out.as_deref(), junit.as_deref())
+        }
+        Cmd::Check { dir, junit } => check_cmd(&dir, junit.as_deref()),
         Cmd::Validate { file, world } => validate_cmd(&file, world.map(World::from)),
         Cmd::FuzzFaults {
             file,
@@ -197,7 +207,42 @@ fn print_verdicts(verdicts: &[Verdict], records: &[Record]) {
     }
 }
 
-fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Path>) -> i32 {
+/// Write `verdicts` of `s` run in `world` with `seed` as JUnit XML to `path`.
+fn write_junit(
+    path: &Path,
+    s: &Scenario,
+    world: World,
+    seed: u64,
+    verdicts: &[Verdict],
+    records: &[Record],
+) -> Result<(), i32> {
+    let world = serde_json::to_value(world)
+        .ok()
+        .and_then(|w| w.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let explained = verdicts
+        .iter()
+        .map(|v| (v, crate::check::explain::explain(v, records)))
+        .collect();
+    let suite = run::junit::Suite {
+        name: &s.name,
+        world: &world,
+        seed,
+        verdicts: explained,
+    };
+    std::fs::write(path, run::junit::xml(&[suite])).map_err(|e| {
+        eprintln!("{}: {e}", path.display());
+        Exit::IoErr.code()
+    })
+}
+
+fn run_cmd(
+    file: &Path,
+    seed: Option<u64>,
+    world: Option<World>,
+    out: Option<&Path>,
+    junit: Option<&Path>,
+) -> i32 {
     let s = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -232,6 +277,12 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
     }
     print_verdicts(&outcome.verdicts, &outcome.execution.records);
     println!("results: {}", dir.display());
+    if let Some(path) = junit {
+        let records = &outcome.execution.records;
+        if let Err(code) = write_junit(path, &s, world, seed, &outcome.verdicts, records) {
+            return code;
+        }
+    }
     match outcome.execution.interrupted {
         Some((signal, t_us)) => {
             println!(
@@ -245,7 +296,7 @@ fn run_cmd(file: &Path, seed: Option<u64>, world: Option<World>, out: Option<&Pa
     }
 }
 
-fn check_cmd(dir: &Path) -> i32 {
+fn check_cmd(dir: &Path, junit: Option<&Path>) -> i32 {
     let s = match load(&dir.join("scenario.yaml")) {
         Ok(s) => s,
         Err(code) => return code,
@@ -272,6 +323,12 @@ fn check_cmd(dir: &Path) -> i32 {
         return e.exit_code();
     }
     print_verdicts(&verdicts, &records);
+    if let Some(path) = junit {
+        let seed = s.seed.unwrap_or(0);
+        if let Err(code) = write_junit(path, &s, s.world, seed, &verdicts, &records) {
+            return code;
+        }
+    }
     code
 }
 

@@ -291,3 +291,36 @@ fn check_refuses_a_scenario_that_no_longer_matches_its_history_and_rewrites_the_
         .as_u64()
         .is_some_and(|b| b > 0));
 }
+
+#[test]
+fn junit_has_a_testcase_per_check_with_the_failure_and_check_writes_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strict = GOOD.replace(
+        "  - lookup_correct: {}\n",
+        "  - path_length: { max_mean: 0.5 }\n",
+    );
+    let file = write(dir.path(), "strict.yaml", &strict);
+    let out_dir = dir.path().join("r").display().to_string();
+    let junit = dir.path().join("run.xml");
+    let junit_arg = junit.display().to_string();
+    let out = harness(&["run", &file, "--out", &out_dir, "--junit", &junit_arg]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        xml.contains("<testsuite name=\"small-ring world=sim seed=3\" tests=\"2\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("name=\"path_length\">\n      <failure"),
+        "{xml}"
+    );
+    assert!(xml.contains("type=\"correctness\""), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"small-ring\" name=\"converge\"/>"),
+        "{xml}"
+    );
+    let again = dir.path().join("check.xml");
+    let check = harness(&["check", &out_dir, "--junit", &again.display().to_string()]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    assert_eq!(std::fs::read_to_string(&again).expect("written"), xml);
+}

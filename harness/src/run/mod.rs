@@ -10,12 +10,14 @@
 //! - [`netns`]: any kind in the `netns` world (real processes in network namespaces).
 //! - [`proc`]: real node processes and their typed JSON-line protocol.
 //! - [`output`]: `history.jsonl`, `summary.json` and the scenario as run.
+//! - [`junit`]: `--junit FILE`, the verdicts as JUnit XML.
 //! - [`progress`]: `harness run`'s progress bar.
 //! - [`stop`]: SIGINT and SIGTERM stop a run, which still writes what it has.
 
 pub mod book;
 mod churn;
 pub mod driver;
+pub mod junit;
 pub mod netns;
 pub mod output;
 pub mod proc;
