@@ -178,7 +178,8 @@ pub fn verdict(s: &PeersStats, min: f64) -> Verdict {
             m.announce
         ),
     });
-    Verdict::judged("peers_found", Property::Correctness, rate >= min, detail).with_examples(examples)
+    Verdict::judged("peers_found", Property::Correctness, rate >= min, detail)
+        .with_examples(examples)
 }
 
 #[cfg(test)]

@@ -45,7 +45,9 @@ impl Holdings {
                 grew && self.live.contains(node)
             }
             Record::Member { node, up: true, .. } => self.live.insert(*node),
-            Record::Member { node, up: false, .. } => self.live.remove(node),
+            Record::Member {
+                node, up: false, ..
+            } => self.live.remove(node),
             _ => false,
         }
     }

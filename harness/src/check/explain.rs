@@ -130,8 +130,13 @@ mod tests {
             },
         ];
         let why = "key ab: expected 10, got 20".to_string();
-        let v = Verdict::judged("lookup_correct", Property::Correctness, false, String::new())
-            .with_examples([Example { op: 9, why }]);
+        let v = Verdict::judged(
+            "lookup_correct",
+            Property::Correctness,
+            false,
+            String::new(),
+        )
+        .with_examples([Example { op: 9, why }]);
         assert_eq!(
             explain(&v, &records),
             vec![

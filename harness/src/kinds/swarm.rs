@@ -40,7 +40,12 @@ impl Kind for Swarm {
     const NAME: &'static str = "swarm";
     const TRANSPORT: Transport = Transport::Stream;
     const OPS: &'static [&'static str] = &["download"];
-    const CHECKS: &'static [&'static str] = &["downloads", "download_bound", "partition_progress", "converge"];
+    const CHECKS: &'static [&'static str] = &[
+        "downloads",
+        "download_bound",
+        "partition_progress",
+        "converge",
+    ];
     const BOOTSTRAP: Option<u32> = Some(0);
 
     type Config = SwarmConfig;
@@ -148,9 +153,7 @@ impl Kind for Swarm {
                     fetched,
                 },
             }),
-            Event::PieceVerified { piece } => Some(Report::Progress {
-                units: vec![piece],
-            }),
+            Event::PieceVerified { piece } => Some(Report::Progress { units: vec![piece] }),
             _ => None,
         }
     }

@@ -37,8 +37,11 @@ pub fn tick(t_us: u64, end_us: u64) {
     }
     p.bar.set_length(end_us);
     p.bar.set_position(t_us.min(end_us));
-    p.bar
-        .set_message(format!("{:.1}s/{:.1}s", t_us as f64 / 1e6, end_us as f64 / 1e6));
+    p.bar.set_message(format!(
+        "{:.1}s/{:.1}s",
+        t_us as f64 / 1e6,
+        end_us as f64 / 1e6
+    ));
 }
 
 /// The run ended: clear the bar.

@@ -306,7 +306,8 @@ impl<'de> Visitor<'de> for RestartValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RestartValue, A::Error> {
-        let doc = RestartDoc::<Vec<NodeName>>::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let doc =
+            RestartDoc::<Vec<NodeName>>::deserialize(de::value::MapAccessDeserializer::new(map))?;
         Ok(RestartValue::Nodes(doc.nodes))
     }
 }

@@ -77,23 +77,22 @@ impl<'de> Visitor<'de> for FaultVisitor {
             }
         }
         let at = at.ok_or_else(|| de::Error::missing_field("at"))?;
-        let mut fault = match (fault, restart) {
-            (Some(f), _) => f,
-            (None, Some(RestartValue::Nodes(nodes))) => Fault::Restart { nodes },
-            (None, Some(RestartValue::After(_))) => {
-                return Err(de::Error::custom(
+        let mut fault =
+            match (fault, restart) {
+                (Some(f), _) => f,
+                (None, Some(RestartValue::Nodes(nodes))) => Fault::Restart { nodes },
+                (None, Some(RestartValue::After(_))) => return Err(de::Error::custom(
                     "`restart: after 10s` brings back the nodes of a `crash` in the same item; \
                      add one (`crash: { fraction: 0.5 }, restart: after 10s`), or name the nodes \
                      (`restart: { nodes: [n1] }`)",
-                ))
-            }
-            (None, None) => {
-                return Err(de::Error::custom(format!(
-                    "a fault item needs one fault key: {}",
-                    quoted_list(FAULT_KEYS)
-                )))
-            }
-        };
+                )),
+                (None, None) => {
+                    return Err(de::Error::custom(format!(
+                        "a fault item needs one fault key: {}",
+                        quoted_list(FAULT_KEYS)
+                    )))
+                }
+            };
         if let Fault::Drop { between: slot, .. } | Fault::Latency { between: slot, .. } = &mut fault
         {
             *slot = between;
@@ -271,9 +270,15 @@ mod tests {
     fn a_restart_beside_a_crash_that_cannot_be_its_restart_says_the_accepted_form() {
         let err = |t: &str| serde_yaml::from_str::<FaultAt>(t).expect_err(t).to_string();
         let alone = err("{ at: 1s, restart: after 10s }");
-        assert!(alone.contains("add one (`crash: { fraction: 0.5 }, restart: after 10s`)"), "{alone}");
+        assert!(
+            alone.contains("add one (`crash: { fraction: 0.5 }, restart: after 10s`)"),
+            "{alone}"
+        );
         let named = err("{ at: 1s, crash: { fraction: 0.5 }, restart: { nodes: [n1] } }");
-        assert!(named.contains("beside `crash`, `restart` takes a delay"), "{named}");
+        assert!(
+            named.contains("beside `crash`, `restart` takes a delay"),
+            "{named}"
+        );
         let twice = err("{ at: 1s, crash: { nodes: [n1], restart: 5s }, restart: 10s }");
         assert!(twice.contains("given twice"), "{twice}");
         let other = err("{ at: 1s, drop: 0.1, restart: 10s }");

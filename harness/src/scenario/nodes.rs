@@ -142,7 +142,9 @@ impl<'de, T, P: FnOnce(&str) -> Option<T>, L: FnOnce(Vec<NodeName>) -> T> Visito
             nodes.push(n);
         }
         if nodes.is_empty() {
-            return Err(de::Error::custom("expected at least one node, found an empty list"));
+            return Err(de::Error::custom(
+                "expected at least one node, found an empty list",
+            ));
         }
         Ok((self.list)(nodes))
     }

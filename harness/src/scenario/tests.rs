@@ -447,7 +447,10 @@ fn inline_node_lists_are_accepted_wherever_a_group_name_is() {
         to: list(&[3]),
     };
     assert_eq!(s.faults[7].fault, Fault::Partition(Partition::OneWay(want)));
-    assert_eq!(s.members(&list(&[5, 6])), Some(vec![NodeName(5), NodeName(6)]));
+    assert_eq!(
+        s.members(&list(&[5, 6])),
+        Some(vec![NodeName(5), NodeName(6)])
+    );
     let again = parse(&s.to_yaml(), "written.yaml").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again, s);
 }
@@ -464,10 +467,20 @@ fn start_pacing_is_a_cluster_key_and_nodes_that_never_start_are_warned_about() {
     let s = parse(&paced, "s.yaml").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.cluster.last_start_us(), 63_000);
     assert!(s.warnings().is_empty());
-    assert!(s.to_yaml().contains("start:\n    every: 1ms"), "{}", s.to_yaml());
+    assert!(
+        s.to_yaml().contains("start:\n    every: 1ms"),
+        "{}",
+        s.to_yaml()
+    );
     let late = full_with("nodes: 64", "nodes: 4096");
-    let w = parse(&late, "s.yaml").unwrap_or_else(|e| panic!("{e}")).warnings();
+    let w = parse(&late, "s.yaml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .warnings();
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].contains("only 2401 of them start (n0 to n2400)"), "{}", w[0]);
+    assert!(
+        w[0].contains("only 2401 of them start (n0 to n2400)"),
+        "{}",
+        w[0]
+    );
     assert!(parse(FULL, "s.yaml").expect("valid").warnings().is_empty());
 }

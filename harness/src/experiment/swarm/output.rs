@@ -5,11 +5,11 @@
 
 use super::cell::{Cell, Part};
 use super::row::Row;
-use crate::kinds::swarm::Pick;
 use crate::experiment::plot::{Panel, Plot, Series};
 use crate::experiment::stats::ci95_half_width;
 use crate::experiment::table::markdown;
 use crate::experiment::ExperimentError;
+use crate::kinds::swarm::Pick;
 use std::path::{Path, PathBuf};
 
 /// The columns of the table and of `swarm.csv`.
@@ -102,7 +102,8 @@ fn copies_csv(rows: &[Row]) -> String {
 /// after the arrival: the first seed of each scale row and of the random row.
 fn copies_plot(rows: &[Row]) -> Plot {
     let shown = rows.iter().filter(|r| {
-        r.case.part == Part::Scale || (r.case.part == Part::Strategy && r.case.strategy == Pick::Random)
+        r.case.part == Part::Scale
+            || (r.case.part == Part::Strategy && r.case.strategy == Pick::Random)
     });
     let series = shown
         .filter_map(|r| {
