@@ -22,6 +22,10 @@ pub fn run_dir(s: &Scenario, out: Option<&Path>, seed: u64) -> PathBuf {
     }
 }
 
+/// The version of `summary.json`'s layout (docs/scenario.md, "summary.json"): fields are only
+/// added within a version; a removal or a change of meaning makes a new one.
+pub const SUMMARY_SCHEMA: u32 = 1;
+
 /// The summary of a checked history, as written to `summary.json`.
 pub fn summary(
     s: &Scenario,
@@ -32,7 +36,9 @@ pub fn summary(
 ) -> serde_json::Value {
     let c = convergence(records);
     json!({
+        "schema": SUMMARY_SCHEMA,
         "name": s.name,
+        "kind": s.cluster.kind().name(),
         "seed": seed,
         "nodes": s.cluster.nodes.get(),
         "exit_code": code,
@@ -172,5 +178,9 @@ mod tests {
         let sum: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(sum["network"], NOT_MEASURED);
         assert_eq!(sum["per_node"], NOT_MEASURED);
+        assert_eq!(
+            (sum["schema"].as_u64(), sum["kind"].as_str()),
+            (Some(1), Some("chord"))
+        );
     }
 }
