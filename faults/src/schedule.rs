@@ -45,6 +45,10 @@ pub struct Kinds {
     pub latency: bool,
     /// Paused nodes.
     pub pause: bool,
+    /// Duplicated messages.
+    pub duplicate: bool,
+    /// Skewed clocks.
+    pub clock_skew: bool,
 }
 
 impl Kinds {
@@ -55,6 +59,8 @@ impl Kinds {
         loss: true,
         latency: true,
         pause: true,
+        duplicate: true,
+        clock_skew: true,
     };
 
     /// Kinds named in a comma list like `crash,partition` (the scenario keys, `drop` for loss).
@@ -65,6 +71,8 @@ impl Kinds {
             loss: false,
             latency: false,
             pause: false,
+            duplicate: false,
+            clock_skew: false,
         };
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
@@ -73,10 +81,19 @@ impl Kinds {
                 "drop" => k.loss = true,
                 "latency" => k.latency = true,
                 "pause" => k.pause = true,
-                other => return Err(format!("unknown fault kind `{other}`; expected partition, crash, drop, latency or pause")),
+                "duplicate" => k.duplicate = true,
+                "clock_skew" => k.clock_skew = true,
+                other => return Err(format!("unknown fault kind `{other}`; expected partition, crash, drop, latency, pause, duplicate or clock_skew")),
             }
         }
-        if !(k.partition || k.crash || k.loss || k.latency || k.pause) {
+        if !(k.partition
+            || k.crash
+            || k.loss
+            || k.latency
+            || k.pause
+            || k.duplicate
+            || k.clock_skew)
+        {
             return Err("no fault kind named".into());
         }
         Ok(k)
@@ -140,6 +157,19 @@ fn fault(nodes: u32, kinds: Kinds) -> BoxedStrategy<Fault> {
                 .prop_map(|nodes| Fault::Pause { nodes })
                 .boxed(),
         ));
+    }
+    if kinds.duplicate {
+        let dup = (1u32..=50).prop_map(|pct| Fault::Duplicate {
+            probability: f64::from(pct) / 100.0,
+        });
+        arms.push((1, dup.boxed()));
+    }
+    if kinds.clock_skew {
+        let skew = (slots(nodes, few), -5000i64..=5000).prop_map(|(nodes, ms)| Fault::ClockSkew {
+            nodes,
+            skew_ms: if ms == 0 { 1 } else { ms },
+        });
+        arms.push((1, skew.boxed()));
     }
     if arms.is_empty() {
         return Just(Fault::Partition(Shape::Halves)).boxed();

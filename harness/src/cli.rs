@@ -69,7 +69,8 @@ pub enum Cmd {
         /// Where to write the minimal failing scenario.
         #[arg(long, default_value = "results/fuzz")]
         out: PathBuf,
-        /// Fault kinds to generate: a comma list of partition, crash, drop, latency, pause.
+        /// Fault kinds to generate: a comma list of partition, crash, drop, latency, pause,
+        /// duplicate, clock_skew (the last two run in the sim world only).
         #[arg(long, default_value = "partition,crash,drop,latency,pause", value_parser = faults::Kinds::parse)]
         faults: faults::Kinds,
         /// Where generated faults apply and heal, e.g. `20s..90s` (default: after warm-up,

@@ -5,7 +5,7 @@
 use crate::check::Verdict;
 use crate::run::{self, RunError};
 use crate::scenario::{
-    self, Check, Crash, CrashTarget, Dur, FaultAt, NodeName, NodeRef, OneWay, Partition,
+    self, Check, ClockSkew, Crash, CrashTarget, Dur, FaultAt, NodeName, NodeRef, OneWay, Partition,
     Probability, Scenario, World,
 };
 use faults::{schedules, Bounds, Fault, Kinds, Schedule, Shape};
@@ -93,6 +93,25 @@ pub fn with_schedule(base: &Scenario, schedule: &Schedule) -> Scenario {
                 },
                 until,
             ),
+            Fault::Duplicate { probability } => {
+                let probability = Probability::new(*probability).unwrap_or(Probability::ONE);
+                (scenario::Fault::Duplicate { probability }, until)
+            }
+            Fault::ClockSkew { nodes, skew_ms } => {
+                let by = Some(Dur(Duration::from_millis(skew_ms.unsigned_abs())));
+                let (ahead, behind) = if *skew_ms >= 0 {
+                    (by, None)
+                } else {
+                    (None, by)
+                };
+                let nodes = names(nodes);
+                let skew = ClockSkew {
+                    nodes,
+                    ahead,
+                    behind,
+                };
+                (scenario::Fault::ClockSkew(skew), until)
+            }
             _ => continue,
         };
         s.faults.push(FaultAt { at, until, fault });

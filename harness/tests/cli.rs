@@ -324,3 +324,34 @@ fn junit_has_a_testcase_per_check_with_the_failure_and_check_writes_the_same() {
     assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
     assert_eq!(std::fs::read_to_string(&again).expect("written"), xml);
 }
+
+#[test]
+fn duplicate_and_clock_skew_run_in_the_sim_and_are_refused_where_the_world_cannot_do_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let faults =
+        "    crash: { nodes: [n3], restart: 5s }\n  - { at: 12s, until: 30s, duplicate: 0.5 }\n  \
+                  - { at: 12s, until: 30s, clock_skew: { nodes: [n2], behind: 2s } }";
+    let body = GOOD.replace("    crash: { nodes: [n3], restart: 5s }", faults);
+    let file = write(dir.path(), "dup.yaml", &body);
+    let out_dir = dir.path().join("r").display().to_string();
+    let out = harness(&["run", &file, "--out", &out_dir]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let summary = std::fs::read_to_string(dir.path().join("r/summary.json")).expect("summary");
+    let sum: serde_json::Value = serde_json::from_str(&summary).expect("json");
+    let (sent, delivered) = (&sum["network"]["sent"], &sum["network"]["delivered"]);
+    assert!(
+        delivered.as_u64() > sent.as_u64(),
+        "{sent} sent, {delivered} delivered"
+    );
+    let v = harness(&["validate", &file, "--world", "turmoil"]);
+    assert_eq!(v.status.code(), Some(64), "{}", text_of(&v));
+    assert!(
+        text(&v.stderr).contains("fault `duplicate`"),
+        "{}",
+        text(&v.stderr)
+    );
+}
+
+fn text_of(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}

@@ -65,6 +65,13 @@ pub fn resolve(s: &Scenario, i: usize, up: &[u32], rng: &mut Rng) -> Option<Faul
         SFault::Pause { nodes } => Fault::Pause {
             nodes: slots(nodes),
         },
+        SFault::Duplicate { probability } => Fault::Duplicate {
+            probability: probability.get(),
+        },
+        SFault::ClockSkew(c) => Fault::ClockSkew {
+            nodes: slots(&c.nodes),
+            skew_ms: c.skew_ms().ok()?,
+        },
         SFault::Churn(_) => return None,
     })
 }

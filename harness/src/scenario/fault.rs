@@ -1,7 +1,8 @@
 //! The `faults:` list: what goes wrong, when, and (with `until`) when it heals.
 //!
 //! A fault item has `at`, optional `until`, and exactly one fault key (`partition`, `drop`,
-//! `crash`, `restart`, `churn`, `pause`, `latency`); `drop` and `latency` may also carry
+//! `crash`, `restart`, `churn`, `pause`, `latency`, `duplicate`, `clock_skew`); `drop` and
+//! `latency` may also carry
 //! `between: [a, b]`. The item's hand-written visitor lives in [`fault_item`](super::fault_item).
 
 use super::duration::Dur;
@@ -58,6 +59,13 @@ pub enum Fault {
         /// Only links from one side to the other; absent = every link.
         between: Option<Between>,
     },
+    /// Each message is delivered twice with this probability.
+    Duplicate {
+        /// Duplication probability per message.
+        probability: Probability,
+    },
+    /// The clocks of some nodes run ahead of (or behind) the world's until `until`.
+    ClockSkew(ClockSkew),
 }
 
 impl Fault {
@@ -71,6 +79,8 @@ impl Fault {
             Fault::Churn(_) => "churn",
             Fault::Pause { .. } => "pause",
             Fault::Latency { .. } => "latency",
+            Fault::Duplicate { .. } => "duplicate",
+            Fault::ClockSkew(_) => "clock_skew",
         }
     }
 
@@ -160,6 +170,33 @@ impl Churn {
     }
 }
 
+/// `clock_skew: { nodes: [n1], ahead: 2s }` (or `behind: 2s`): those nodes' clocks are off
+/// by that much.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSkew {
+    /// Which nodes.
+    pub nodes: Vec<NodeName>,
+    /// Their clocks run this far ahead of the world's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<Dur>,
+    /// Their clocks run this far behind the world's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind: Option<Dur>,
+}
+
+impl ClockSkew {
+    /// The offset in milliseconds (negative: behind), or why it is not one.
+    pub fn skew_ms(&self) -> Result<i64, &'static str> {
+        let ms = |d: Dur| i64::try_from(d.get().as_millis()).unwrap_or(i64::MAX);
+        match (self.ahead, self.behind) {
+            (Some(a), None) => Ok(ms(a)),
+            (None, Some(b)) => Ok(-ms(b)),
+            _ => Err("`clock_skew` takes exactly one of `ahead: 2s` and `behind: 2s`"),
+        }
+    }
+}
+
 /// The distribution of session lengths.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -194,6 +231,8 @@ impl Serialize for FaultAt {
             Fault::Churn(c) => map.serialize_entry(key, c)?,
             Fault::Pause { nodes } => map.serialize_entry(key, nodes)?,
             Fault::Latency { latency, .. } => map.serialize_entry(key, latency)?,
+            Fault::Duplicate { probability } => map.serialize_entry(key, probability)?,
+            Fault::ClockSkew(c) => map.serialize_entry(key, c)?,
         }
         if let Some(between) = self.fault.between() {
             map.serialize_entry("between", between)?;

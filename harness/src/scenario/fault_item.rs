@@ -19,6 +19,8 @@ pub(super) const FAULT_KEYS: &[&str] = &[
     "churn",
     "pause",
     "latency",
+    "duplicate",
+    "clock_skew",
 ];
 
 /// Every key a fault item may have.
@@ -33,6 +35,8 @@ const ITEM_KEYS: &[&str] = &[
     "churn",
     "pause",
     "latency",
+    "duplicate",
+    "clock_skew",
 ];
 
 /// The fault keys that may have a `between` sibling.
@@ -168,6 +172,10 @@ fn read_fault<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Fault, A
             latency: map.next_value()?,
             between: None,
         },
+        "duplicate" => Fault::Duplicate {
+            probability: map.next_value()?,
+        },
+        "clock_skew" => Fault::ClockSkew(map.next_value()?),
         other => return Err(de::Error::unknown_field(other, FAULT_KEYS)),
     })
 }
@@ -194,12 +202,18 @@ mod tests {
 - { at: 1s, churn: { join_rate: 1, leave_rate: 0, session: { exponential: { mean: 30s } } } }
 - { at: 1s, until: 3s, pause: [n2] }
 - { at: 1s, latency: { mean: 40ms, jitter: 10ms }, between: [n0, n1] }
+- { at: 1s, until: 2s, duplicate: 0.1 }
+- { at: 1s, until: 2s, clock_skew: { nodes: [n1, n2], behind: 1500ms } }
 ";
 
     #[test]
     fn every_fault_shape_parses_and_round_trips() {
         let faults: Vec<FaultAt> = serde_yaml::from_str(ALL_FAULTS).expect("parse");
-        assert_eq!(faults.len(), 15);
+        assert_eq!(faults.len(), 17);
+        let Fault::ClockSkew(skew) = &faults[16].fault else {
+            panic!("{:?}", faults[16])
+        };
+        assert_eq!(skew.skew_ms(), Ok(-1500));
         let one_way = OneWay {
             from: NodeRef::Group("g1".into()),
             to: NodeRef::Node(NodeName(2)),

@@ -39,7 +39,7 @@ pub use check::{Check, Side};
 pub use cluster::{Cluster, ClusterKind, StartPacing};
 pub use duration::Dur;
 pub use error::ScenarioError;
-pub use fault::{Churn, Crash, CrashTarget, Fault, FaultAt, OneWay, Partition, Session};
+pub use fault::{Churn, ClockSkew, Crash, CrashTarget, Fault, FaultAt, OneWay, Partition, Session};
 pub use latency::{Latency, Mix, MixPart};
 pub use load::{load, parse};
 pub use nodes::{Between, LookupFrom, NodeCount, NodeName, NodeRef};

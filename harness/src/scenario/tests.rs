@@ -484,3 +484,24 @@ fn start_pacing_is_a_cluster_key_and_nodes_that_never_start_are_warned_about() {
     );
     assert!(parse(FULL, "s.yaml").expect("valid").warnings().is_empty());
 }
+
+#[test]
+fn a_clock_skew_needs_exactly_one_direction_and_its_nodes_must_exist() {
+    let both = full_with(
+        "pause: [n2]",
+        "clock_skew: { nodes: [n2], ahead: 1s, behind: 1s }",
+    );
+    assert_error(
+        &both,
+        53,
+        17,
+        "faults[6].clock_skew: `clock_skew` takes exactly one of",
+    );
+    let missing = full_with("pause: [n2]", "clock_skew: { nodes: [n99], ahead: 1s }");
+    assert_error(
+        &missing,
+        53,
+        27,
+        "faults[6].clock_skew.nodes[0]: node `n99` does not exist",
+    );
+}

@@ -307,7 +307,13 @@ impl Ctx<'_> {
                 ),
                 _ => Ok(()),
             },
-            Fault::Drop { .. } | Fault::Latency { .. } => Ok(()),
+            Fault::ClockSkew(c) => {
+                self.node_list(&c.nodes, &here.key("nodes"))?;
+                c.skew_ms()
+                    .map(|_| ())
+                    .or_else(|why| fail(here.clone(), why))
+            }
+            Fault::Drop { .. } | Fault::Latency { .. } | Fault::Duplicate { .. } => Ok(()),
         }
     }
 

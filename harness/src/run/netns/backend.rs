@@ -34,6 +34,9 @@ fn refuse(fault: &'static str, why: &str) -> Refused {
 const NO_NETEM: &str = "this kernel has no netem qdisc, so real links cannot be delayed; \
      run latency scenarios with `--world sim` or `--world turmoil`";
 
+/// Why netns cannot skew a clock.
+const NO_SKEW: &str = "node processes read the host's clock, shared by every namespace";
+
 /// Refuse, before any namespace is made, what this world cannot express in `s`.
 pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
     if !s.network.latency_by_type.is_empty() {
@@ -48,14 +51,13 @@ pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
             &format!("`network.latency` must be 0 (or absent) here: {NO_NETEM}"),
         ));
     }
-    match s
-        .faults
-        .iter()
-        .find(|f| matches!(f.fault, SFault::Latency { .. }))
-    {
-        Some(_) => Err(refuse("latency", NO_NETEM)),
-        None => Ok(()),
-    }
+    let refused = s.faults.iter().find_map(|f| match f.fault {
+        SFault::Latency { .. } => Some(refuse("latency", NO_NETEM)),
+        SFault::Duplicate { .. } => Some(refuse("duplicate", NO_NETEM)),
+        SFault::ClockSkew(_) => Some(refuse("clock_skew", NO_SKEW)),
+        _ => None,
+    });
+    refused.map_or(Ok(()), Err)
 }
 
 impl<K: Kind> NetnsHost<K> {
@@ -160,18 +162,8 @@ impl<K: Kind> FaultBackend for NetnsHost<K> {
                 Undo::Loss(id)
             }
             Fault::Latency { .. } => return Err(refuse("latency", NO_NETEM)),
-            Fault::Duplicate { .. } => {
-                return Err(refuse(
-                    "duplicate",
-                    "the kernel path has no duplication (no netem)",
-                ))
-            }
-            Fault::ClockSkew { .. } => {
-                return Err(refuse(
-                    "clock_skew",
-                    "node processes read the host's clock, shared by every namespace",
-                ))
-            }
+            Fault::Duplicate { .. } => return Err(refuse("duplicate", NO_NETEM)),
+            Fault::ClockSkew { .. } => return Err(refuse("clock_skew", NO_SKEW)),
             Fault::Bandwidth { bytes_per_s, nodes } => {
                 let slots = self.all_or(nodes);
                 let r = slots

@@ -35,6 +35,9 @@ const NO_TYPES: &str = "turmoil links carry bytes, not typed messages, so latenc
      depend on the message type; run `network.latency_by_type` with `--world sim`";
 
 /// Refuse, before running, what this world cannot express in `s`: the network's bandwidth,
+/// Why turmoil cannot duplicate.
+const NO_DUPLICATE: &str = "turmoil delivers each datagram at most once";
+
 /// latency by message type, and latency distributions (in `network` or a `latency` fault).
 pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
     if s.network.bandwidth.is_some() {
@@ -42,6 +45,12 @@ pub fn check_supported(s: &Scenario) -> Result<(), Refused> {
     }
     if !s.network.latency_by_type.is_empty() {
         return Err(refuse("latency_by_type", NO_TYPES));
+    }
+    if s.faults
+        .iter()
+        .any(|f| matches!(f.fault, SFault::Duplicate { .. }))
+    {
+        return Err(refuse("duplicate", NO_DUPLICATE));
     }
     let distribution = s.faults.iter().any(|f| match &f.fault {
         SFault::Latency { latency, .. } => latency.is_distribution(),
@@ -165,12 +174,7 @@ impl<K: Kind> FaultBackend for TurmoilHost<K> {
             Fault::Latency { latency, between } => {
                 self.rules(between, LinkEffect::Latency(latency.clone()))
             }
-            Fault::Duplicate { .. } => {
-                return Err(refuse(
-                    "duplicate",
-                    "turmoil delivers each datagram at most once",
-                ))
-            }
+            Fault::Duplicate { .. } => return Err(refuse("duplicate", NO_DUPLICATE)),
             Fault::Bandwidth { .. } => return Err(refuse("bandwidth", NO_BANDWIDTH)),
             Fault::Crash { nodes } => {
                 nodes.iter().for_each(|&s| self.crash(s));
