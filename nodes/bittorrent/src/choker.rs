@@ -40,18 +40,33 @@ pub struct PeerStats {
 }
 
 /// The choker's state: the current optimistic unchoke and when it was chosen.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Choker {
     optimistic: Option<(Addr, Instant)>,
+    slots: usize,
+}
+
+impl Default for Choker {
+    fn default() -> Choker {
+        Choker::new()
+    }
 }
 
 impl Choker {
-    /// A choker with no optimistic unchoke yet.
+    /// A choker with [`UNCHOKE_SLOTS`] slots and no optimistic unchoke yet.
     pub fn new() -> Choker {
-        Choker::default()
+        Choker::with_slots(UNCHOKE_SLOTS)
     }
 
-    /// The peers to keep unchoked now (at most [`UNCHOKE_SLOTS`], all interested); call
+    /// A choker with `slots` unchoke slots (at least one: the optimistic one).
+    pub fn with_slots(slots: usize) -> Choker {
+        Choker {
+            optimistic: None,
+            slots: slots.max(1),
+        }
+    }
+
+    /// The peers to keep unchoked now (at most its slots, all interested); call
     /// every [`RECHOKE_EVERY`]. `seeding` ranks by upload rate instead of download rate.
     pub fn rechoke(
         &mut self,
@@ -77,7 +92,7 @@ impl Choker {
             .map(|p| (Reverse(rate(p)), rng.next_u64(), p))
             .collect();
         ranked.sort_unstable_by_key(|&(r, key, _)| (r, key));
-        let (top, rest) = ranked.split_at(ranked.len().min(UNCHOKE_SLOTS - 1));
+        let (top, rest) = ranked.split_at(ranked.len().min(self.slots - 1));
         let mut unchoked: BTreeSet<Addr> = top.iter().map(|r| r.2.peer).collect();
         self.optimistic = kept.or_else(|| {
             let choked = rest.iter().map(|r| r.2);

@@ -8,7 +8,9 @@
 mod conn;
 mod messages;
 mod pieces;
+mod superseed;
 mod timer;
+mod upload;
 
 use crate::bitfield::Bitfield;
 use crate::choker::Choker;
@@ -45,6 +47,13 @@ pub struct PeerConfig {
     pub idle_timeout: Duration,
     /// A peer whose dial failed is not dialled again before this.
     pub redial_after: Duration,
+    /// Pace served blocks to this many bytes per second (the uplink's capacity): requests
+    /// wait in the peer's own queue, so its other frames do not queue behind data.
+    pub upload_rate: Option<u64>,
+    /// BEP 16 super-seeding while a seed: reveal one piece at a time to each peer.
+    pub super_seed: bool,
+    /// Peers unchoked at once, the optimistic one included.
+    pub unchoke_slots: usize,
 }
 
 impl Default for PeerConfig {
@@ -59,6 +68,9 @@ impl Default for PeerConfig {
             keepalive: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(300),
             redial_after: Duration::from_secs(60),
+            upload_rate: None,
+            super_seed: false,
+            unchoke_slots: crate::choker::UNCHOKE_SLOTS,
         }
     }
 }
@@ -92,6 +104,12 @@ pub enum Event {
     Joined,
     /// The node stopped.
     Left,
+    /// The verified pieces it holds as it joins (a seed's whole file, a restarted peer's
+    /// resumed pieces); not sent when it holds none.
+    Holding {
+        /// Their indices.
+        pieces: Vec<u32>,
+    },
     /// A piece arrived whole and matched its hash.
     PieceVerified {
         /// Its index.
@@ -181,6 +199,8 @@ pub struct Peer {
     out: VecDeque<Transmit<Msg>>,
     closing: VecDeque<Addr>,
     events: VecDeque<Event>,
+    uploads: upload::Uploads,
+    offers: Vec<(u64, u32)>,
 }
 
 impl Peer {
@@ -194,7 +214,9 @@ impl Peer {
         mut rng: Rng,
     ) -> Peer {
         let info = &meta.info;
-        let mut have = Bitfield::new(info.piece_count());
+        let pieces = info.piece_count();
+        let choker = Choker::with_slots(cfg.unchoke_slots);
+        let mut have = Bitfield::new(pieces);
         for (piece, hash) in (0u32..).zip(&info.pieces) {
             let held = store.read(piece, 0, info.piece_len(piece));
             if held.is_some_and(|data| piece_hash(&data) == *hash) {
@@ -213,7 +235,7 @@ impl Peer {
             meta,
             store,
             picker,
-            choker: Choker::new(),
+            choker,
             rng,
             conns: BTreeMap::new(),
             candidates: BTreeMap::new(),
@@ -230,6 +252,8 @@ impl Peer {
             out: VecDeque::new(),
             closing: VecDeque::new(),
             events: VecDeque::new(),
+            uploads: upload::Uploads::default(),
+            offers: vec![(0, 0); pieces],
         }
     }
 
@@ -278,10 +302,9 @@ impl Peer {
         if let Some(conn) = self.conns.get_mut(&to) {
             conn.sent_frame();
         }
-        self.out.push_back(Transmit {
-            to,
-            msg: Msg::Peer(frame),
-        });
+        let msg = Msg::Peer(frame);
+        self.uploads.sent(self.cfg.upload_rate, &msg);
+        self.out.push_back(Transmit { to, msg });
     }
 
     /// Close `peer`'s connection now (the driver confirms with `Closed`).
@@ -321,6 +344,10 @@ impl Node for Peer {
                 self.tracker = tracker;
                 self.joined = true;
                 self.events.push_back(Event::Joined);
+                let pieces: Vec<u32> = self.have().ones().map(|i| i as u32).collect();
+                if !pieces.is_empty() {
+                    self.events.push_back(Event::Holding { pieces });
+                }
                 self.next_tick
                     .get_or_insert(now + crate::choker::RECHOKE_EVERY);
                 self.add_candidates(now, peers);
@@ -354,6 +381,9 @@ impl Node for Peer {
         if self.next_tick.is_some_and(|t| t <= now) {
             self.tick(now);
         }
+        if self.uploads.due(now) {
+            self.pump(now);
+        }
     }
 
     fn poll_transmit(&mut self) -> Option<Transmit<Msg>> {
@@ -361,7 +391,7 @@ impl Node for Peer {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        [self.next_announce, self.next_tick]
+        [self.next_announce, self.next_tick, self.uploads.wake()]
             .into_iter()
             .flatten()
             .min()

@@ -383,6 +383,11 @@ impl PiecePicker {
         has.ones().any(|i| i < self.have.len() && !self.have.get(i))
     }
 
+    /// How many connected peers have `piece`.
+    pub fn availability(&self, piece: u32) -> u32 {
+        self.availability.get(piece as usize).copied().unwrap_or(0)
+    }
+
     /// The pieces we have (verified).
     pub fn have(&self) -> &Bitfield {
         &self.have

@@ -49,6 +49,14 @@ pub struct SwarmConfig {
     pub max_peers: usize,
     /// The seed the file's bytes derive from.
     pub content_seed: u64,
+    /// Seeds super-seed (BEP 16): each peer is shown one piece at a time (default `false`:
+    /// the bitfield).
+    pub super_seed: bool,
+    /// Peers pace their uploads to `upload`, keeping requests in their own queue so other
+    /// frames skip the data (`false`: every request is served at once, into the uplink).
+    pub pace_uploads: bool,
+    /// Peers each unchokes at once, the optimistic one included.
+    pub unchoke_slots: usize,
 }
 
 impl Default for SwarmConfig {
@@ -67,6 +75,9 @@ impl Default for SwarmConfig {
             pipeline: peer.pipeline,
             max_peers: peer.max_peers,
             content_seed: 1,
+            super_seed: false,
+            pace_uploads: true,
+            unchoke_slots: peer.unchoke_slots,
         }
     }
 }
@@ -101,8 +112,11 @@ impl SwarmConfig {
         if self.file_size.0.div_ceil(self.piece_length.0) > u64::from(u32::MAX) {
             return err("config.file_size", "too many pieces".into());
         }
-        if self.pipeline == 0 || self.max_peers == 0 {
-            return err("config", "pipeline and max_peers must be at least 1".into());
+        if self.pipeline == 0 || self.max_peers == 0 || self.unchoke_slots == 0 {
+            return err(
+                "config",
+                "pipeline, max_peers and unchoke_slots must be at least 1".into(),
+            );
         }
         let n = nodes?;
         if n < self.seeds + 2 {
@@ -145,6 +159,9 @@ impl SwarmConfig {
                 Pick::Random => Strategy::Random,
             },
             corrupt: self.corrupt.iter().any(|c| c.0 == slot),
+            upload_rate: self.bandwidth(slot).0.filter(|_| self.pace_uploads),
+            super_seed: self.super_seed && self.role(slot) == Role::Seed,
+            unchoke_slots: self.unchoke_slots,
             ..PeerConfig::default()
         }
     }
@@ -283,6 +300,26 @@ mod tests {
         assert_eq!(cfg.invalid(Some(3)).map(|e| e.0), Some("nodes".into()));
         let text = serde_yaml::to_string(&cfg).expect("yaml");
         assert_eq!(parse(&text).expect("round trip"), cfg);
+    }
+
+    #[test]
+    fn swarm_config_paces_every_peer_at_its_upload_and_only_seeds_super_seed_when_asked() {
+        let cfg =
+            parse("{ upload: 1MiB/s, seed_upload: 2MiB/s, super_seed: true }").expect("parse");
+        assert_eq!(cfg.peer(1).upload_rate, Some(2 << 20));
+        assert_eq!(cfg.peer(2).upload_rate, Some(1 << 20));
+        assert!(cfg.peer(1).super_seed && !cfg.peer(2).super_seed);
+        assert_eq!(
+            cfg.peer(2).unchoke_slots,
+            PeerConfig::default().unchoke_slots
+        );
+        let old = parse("{ upload: 1MiB/s, pace_uploads: false }").expect("parse");
+        assert_eq!(old.peer(2).upload_rate, None);
+        assert!(!old.peer(1).super_seed);
+        let unlimited = parse("{}").expect("parse");
+        assert_eq!(unlimited.peer(2).upload_rate, None, "nothing to pace to");
+        let none = parse("{ unchoke_slots: 0 }").expect("parse");
+        assert_eq!(none.invalid(None).map(|e| e.0), Some("config".into()));
     }
 
     #[test]

@@ -134,3 +134,14 @@ fn new_connections_are_three_times_as_likely_to_be_optimistic() {
         "new/old {ratio}, wins {wins:?}"
     );
 }
+
+#[test]
+fn a_choker_with_more_slots_unchokes_that_many_the_fastest_and_one_optimistic() {
+    let peers: Vec<PeerStats> = (1..=10).map(|i| stats(i, u64::from(i) * 100, 0)).collect();
+    let mut choker = Choker::with_slots(6);
+    let unchoked = choker.rechoke(at(100), &peers, false, &mut Rng::seed(1));
+    assert_eq!(unchoked.len(), 6);
+    assert!(unchoked.is_superset(&addrs(6..=10)));
+    let one = Choker::with_slots(1).rechoke(at(100), &peers, false, &mut Rng::seed(1));
+    assert_eq!(one.len(), 1, "only the optimistic slot: {one:?}");
+}

@@ -48,6 +48,12 @@ pub(super) struct Conn {
     pub down_window: u64,
     /// Payload bytes sent since the last tick.
     pub up_window: u64,
+    /// Super-seeding: the pieces revealed to it.
+    pub shown: Bitfield,
+    /// Super-seeding: the piece it was shown last, while it may still want it.
+    pub offered: Option<u32>,
+    /// Super-seeding: bytes of the `offered` piece sent to it.
+    pub offer_sent: u64,
 }
 
 impl Conn {
@@ -70,6 +76,9 @@ impl Conn {
             last_block: now,
             down_window: 0,
             up_window: 0,
+            shown: Bitfield::new(pieces),
+            offered: None,
+            offer_sent: 0,
         }
     }
 
@@ -207,10 +216,7 @@ impl Peer {
         }
         let pieces = self.meta.info.piece_count();
         self.picker.add_peer(from, &Bitfield::new(pieces));
-        if self.picker.have().count() > 0 {
-            let bits = self.picker.have().as_bytes().to_vec();
-            self.send(from, Frame::Message(Message::Bitfield(bits)));
-        }
+        self.greet(from);
         if let Some(port) = self.cfg.dht_port {
             self.send(from, Frame::Message(Message::Port(port)));
         }

@@ -2,8 +2,7 @@
 
 use super::Peer;
 use crate::bitfield::Bitfield;
-use crate::metainfo::BLOCK_LEN;
-use crate::wire::{BlockRef, Frame, Message};
+use crate::wire::{Frame, Message};
 use node_core::{Addr, Instant};
 
 /// Requests in flight to one peer at least, whatever the split.
@@ -22,7 +21,8 @@ impl Peer {
         conn.spoke = true;
         conn.last_recv = now;
         match msg {
-            Message::KeepAlive | Message::Cancel(_) | Message::Port(_) | Message::Unknown(_) => {}
+            Message::KeepAlive | Message::Port(_) | Message::Unknown(_) => {}
+            Message::Cancel(block) => self.on_cancel(from, block),
             Message::Choke => {
                 conn.peer_choking = true;
                 self.picker.choked_by(from);
@@ -39,12 +39,13 @@ impl Peer {
             }
             Message::NotInterested => {
                 conn.peer_interested = false;
+                self.bored(from);
                 self.fill_slots();
             }
             Message::Have(piece) => self.on_have(from, piece),
             Message::Bitfield(bytes) if first => self.on_bitfield(from, &bytes),
             Message::Bitfield(bytes) => self.on_late_bitfield(from, &bytes),
-            Message::Request(block) => self.on_request(from, block),
+            Message::Request(block) => self.on_request(now, from, block),
             Message::Piece { piece, begin, data } => self.on_block(now, from, piece, begin, data),
         }
     }
@@ -67,6 +68,7 @@ impl Peer {
         }
         self.picker.peer_has(from, piece);
         self.update_interest(from);
+        self.recheck_offer(from);
     }
 
     /// A bitfield after other messages breaks BEP 3, but aria2 sends one after its first
@@ -94,35 +96,7 @@ impl Peer {
             conn.wanted = wanted;
         }
         self.update_interest(from);
-    }
-
-    fn on_request(&mut self, from: Addr, block: BlockRef) {
-        if block.len == 0 || block.len > BLOCK_LEN {
-            return self.violation(from);
-        }
-        let choking = self.conns.get(&from).is_none_or(|c| c.am_choking);
-        if choking || !self.picker.have().get(block.piece as usize) {
-            return;
-        }
-        let Some(mut data) = self.store.read(block.piece, block.begin, block.len) else {
-            return;
-        };
-        if self.cfg.corrupt {
-            if let Some(byte) = data.first_mut() {
-                *byte ^= 0xFF;
-            }
-        }
-        let len = u64::from(block.len);
-        self.stats.uploaded += len;
-        if let Some(conn) = self.conns.get_mut(&from) {
-            conn.up_window += len;
-        }
-        let piece = Message::Piece {
-            piece: block.piece,
-            begin: block.begin,
-            data,
-        };
-        self.send(from, Frame::Message(piece));
+        self.recheck_offer(from);
     }
 
     /// Tell `peer` whether we want its pieces, and request if it lets us. We are interested

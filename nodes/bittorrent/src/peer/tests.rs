@@ -11,6 +11,7 @@ use crate::wire::{BlockRef, Handshake, Message};
 use node_core::{sim_addr, sim_index};
 use sha1::{Digest, Sha1};
 
+mod pacing;
 mod partition;
 mod quirks;
 
@@ -340,10 +341,12 @@ fn a_leecher_waits_for_its_download_and_a_seed_answers_one_at_once() {
     seed.handle_command(Instant::ZERO, Command::Download { op: 9 });
     let events: Vec<Event> = std::iter::from_fn(|| seed.poll_event()).collect();
     let want: [u8; 20] = Sha1::digest(&data).into();
+    let pieces = (0..meta.info.piece_count() as u32).collect();
     assert_eq!(
         events,
         [
             Event::Joined,
+            Event::Holding { pieces },
             Event::Completed {
                 op: Some(9),
                 sha1: want,

@@ -2,7 +2,7 @@
 //! idle connections and dialling), and announces to the tracker.
 
 use super::{Conn, Event, Peer};
-use crate::choker::{PeerStats, RECHOKE_EVERY, UNCHOKE_SLOTS};
+use crate::choker::{PeerStats, RECHOKE_EVERY};
 use crate::msg::Msg;
 use crate::tracker::{self, AnnounceRequest, AnnounceResponse};
 use crate::wire::{Frame, Message};
@@ -107,7 +107,10 @@ impl Peer {
             .map(|(a, _)| *a)
             .collect();
         self.rng.shuffle(&mut waiting);
-        for peer in waiting.into_iter().take(UNCHOKE_SLOTS.saturating_sub(busy)) {
+        for peer in waiting
+            .into_iter()
+            .take(self.cfg.unchoke_slots.saturating_sub(busy))
+        {
             if let Some(conn) = self.conns.get_mut(&peer) {
                 conn.am_choking = false;
             }
