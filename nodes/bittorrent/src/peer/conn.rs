@@ -89,11 +89,14 @@ impl Conn {
 }
 
 impl Peer {
-    /// Remember `peers` as candidates and dial while there is room.
+    /// Remember `peers` as candidates and dial while there is room. A peer named again (the
+    /// tracker still lists it) may be dialled at once, even if an earlier dial failed: after a
+    /// partition heals, its side would otherwise wait out `redial_after`.
     pub(super) fn add_candidates(&mut self, now: Instant, peers: Vec<Addr>) {
         for peer in peers {
             if peer != self.me && !self.banned.contains(&peer) {
-                self.candidates.entry(peer).or_insert(now);
+                let retry = self.candidates.entry(peer).or_insert(now);
+                *retry = (*retry).min(now);
             }
         }
         self.fill(now);
