@@ -154,6 +154,7 @@ impl Kind for Swarm {
                 },
             }),
             Event::PieceVerified { piece } => Some(Report::Progress { units: vec![piece] }),
+            Event::Holding { pieces } => Some(Report::Progress { units: pieces }),
             _ => None,
         }
     }

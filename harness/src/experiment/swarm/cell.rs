@@ -108,7 +108,7 @@ impl Case {
         let at = self.arrival_ms();
         let duration = at + (10_000.0 * self.bound_s()).ceil() as u64 + 60_000;
         let mut config = format!(
-            "seeds: 1, file_size: {}, piece_length: {}, upload: {}, strategy: {}",
+            "seeds: 1, file_size: {}, piece_length: {}, upload: {}, strategy: {}, super_seed: true",
             Size(self.file_bytes),
             Size(self.piece_bytes),
             Bandwidth {

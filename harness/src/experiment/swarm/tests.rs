@@ -46,6 +46,16 @@ fn a_tiny_swarm_is_never_faster_than_the_bound() {
         (5, 5, 0),
         "{cell:?}"
     );
+    let last = cell.copies.last().map(|c| c.1);
+    assert_eq!(
+        last,
+        Some(6.0),
+        "the seed and 5 leechers each hold the whole file at the end"
+    );
+    assert!(
+        cell.two_copies_s.is_some_and(|t| t <= cell.max_s),
+        "{cell:?}"
+    );
     let row = Row::of(case, vec![cell]);
     assert!(row.ratio.lo >= 1.0, "{row:?}");
     assert!(row.missed().is_empty(), "{:?}", row.missed());
