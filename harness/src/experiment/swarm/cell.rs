@@ -58,7 +58,8 @@ pub struct Case {
 }
 
 impl Case {
-    /// The experiment's setup for `part` with `leechers`: 4 MiB in 64 KiB pieces, 1 MiB/s up.
+    /// The experiment's setup for `part` with `leechers`: 4 MiB in 64 KiB pieces, 1 MiB/s up
+    /// (`harness experiment swarm` sets the file size from `--file-mib`).
     pub fn new(part: Part, leechers: u32, strategy: Pick) -> Case {
         Case {
             part,
