@@ -132,8 +132,8 @@ impl<'de, T, P: FnOnce(&str) -> Option<T>, L: FnOnce(Vec<NodeName>) -> T> Visito
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        let what = self.what;
-        (self.parse)(v).ok_or_else(|| E::custom(format!("expected {what}, found \"{v}\"")))
+        let (what, parse) = (self.what, self.parse);
+        StrVisitor { what, parse }.visit_str(v)
     }
 
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
