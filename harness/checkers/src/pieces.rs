@@ -28,11 +28,13 @@ pub struct Copies {
     pub copies: f64,
 }
 
-/// Each node's pieces and which nodes are members, replayed record by record.
+/// Each node's pieces, which nodes are members, and how many live members hold each piece,
+/// replayed record by record.
 #[derive(Clone, Debug, Default)]
 struct Holdings {
     held: BTreeMap<u32, BTreeSet<u32>>,
     live: BTreeSet<u32>,
+    live_copies: BTreeMap<u32, u32>,
 }
 
 impl Holdings {
@@ -40,14 +42,32 @@ impl Holdings {
     fn apply(&mut self, r: &Record) -> bool {
         match r {
             Record::Progress { node, units, .. } => {
+                let live = self.live.contains(node);
                 let held = self.held.entry(*node).or_default();
-                let grew = units.iter().filter(|u| held.insert(**u)).count() > 0;
-                grew && self.live.contains(node)
+                let new: Vec<u32> = units.iter().copied().filter(|u| held.insert(*u)).collect();
+                if live {
+                    new.iter()
+                        .for_each(|p| *self.live_copies.entry(*p).or_default() += 1);
+                }
+                live && !new.is_empty()
             }
-            Record::Member { node, up: true, .. } => self.live.insert(*node),
-            Record::Member {
-                node, up: false, ..
-            } => self.live.remove(node),
+            Record::Member { node, up, .. } => {
+                let changed = match up {
+                    true => self.live.insert(*node),
+                    false => self.live.remove(node),
+                };
+                for p in self
+                    .held
+                    .get(node)
+                    .into_iter()
+                    .flatten()
+                    .filter(|_| changed)
+                {
+                    let c = self.live_copies.entry(*p).or_default();
+                    *c = if *up { *c + 1 } else { c.saturating_sub(1) };
+                }
+                changed
+            }
             _ => false,
         }
     }
@@ -79,14 +99,9 @@ pub fn copies(records: &[Record]) -> Vec<Copies> {
         if !h.apply(r) || pieces.is_empty() {
             continue;
         }
-        let mut count: BTreeMap<u32, u32> = pieces.iter().map(|&p| (p, 0)).collect();
-        for node in &h.live {
-            for p in h.held.get(node).into_iter().flatten() {
-                *count.entry(*p).or_default() += 1;
-            }
-        }
-        let min = count.values().copied().min().unwrap_or(0);
-        let above = count.values().filter(|&&c| c > min).count();
+        let count = |p: &u32| h.live_copies.get(p).copied().unwrap_or(0);
+        let min = pieces.iter().map(count).min().unwrap_or(0);
+        let above = pieces.iter().filter(|p| count(p) > min).count();
         let copies = f64::from(min) + above as f64 / pieces.len() as f64;
         let t_us = r.t_us();
         match out.last_mut() {
